@@ -1,0 +1,14 @@
+import type { D1Migration } from "cloudflare:test";
+import type { Env } from "../src/config";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      DB: D1Database;
+      RESET_KV: KVNamespace;
+      TEST_MIGRATIONS: D1Migration[];
+      JWT_SIGNING_KEY: string;
+    }
+  }
+}
+export type { Env };
