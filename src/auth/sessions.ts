@@ -1,0 +1,170 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Deps } from "../deps";
+import type { User } from "../db/schema";
+import {
+  addRefreshToken,
+  findRefreshRecord,
+  revokeSessionStatement,
+  rotateRefreshToken,
+  startSession,
+  touchSession,
+} from "../db/sessions";
+import { findUserWithSession } from "../db/users";
+import { randomHex } from "./crypto";
+import { DomainError } from "./errors";
+import { jtiKey, mintToken, successorJti, TokenError, verifyToken, type TokenClaims, type TokenType } from "./tokens";
+
+export interface TokenPair {
+  refresh: string;
+  access: string;
+}
+
+/** Token failures in the module's own terms. */
+async function verify(d: Deps, token: string, type?: TokenType): Promise<TokenClaims> {
+  try {
+    return await verifyToken(d.config, token, type);
+  } catch (err) {
+    if (err instanceof TokenError) throw new DomainError(err.reason === "wrong_type" ? "token_wrong_type" : "token_invalid");
+    throw err;
+  }
+}
+
+/** A login: a new session (refresh family) and its first pair; `extra` writes join the same batch. */
+export async function openSession(d: Deps, userId: number, extra: BatchItem<"sqlite">[] = []): Promise<TokenPair> {
+  const now = Date.now();
+  const iat = Math.floor(now / 1000);
+  const sessionId = randomHex(16);
+  const [refresh, access] = await Promise.all([
+    mintToken(d.config, { type: "refresh", userId, sessionId, issuedAt: iat }),
+    mintToken(d.config, { type: "access", userId, sessionId, issuedAt: iat }),
+  ]);
+  await startSession(
+    d.db,
+    {
+      sessionId,
+      userId,
+      jtiHash: await jtiKey(refresh.claims.jti),
+      now: new Date(now),
+      expiresAt: new Date(refresh.claims.exp * 1000),
+      userAgent: d.client.userAgent,
+      country: d.client.country,
+    },
+    extra,
+  );
+  return { refresh: refresh.token, access: access.token };
+}
+
+/** The pair that replaces `jti`: derived from it and from the first rotation's time, so it is the same for every racer. */
+async function successorPair(d: Deps, claims: TokenClaims, sessionId: string, rotatedAtMs: number): Promise<TokenPair> {
+  const issuedAt = Math.floor(rotatedAtMs / 1000);
+  const [refresh, access] = await Promise.all([
+    successorJti(claims.jti, "refresh").then((jti) =>
+      mintToken(d.config, { type: "refresh", userId: claims.user_id, sessionId, issuedAt, jti }),
+    ),
+    successorJti(claims.jti, "access").then((jti) =>
+      mintToken(d.config, { type: "access", userId: claims.user_id, sessionId, issuedAt, jti }),
+    ),
+  ]);
+  return { refresh: refresh.token, access: access.token };
+}
+
+async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
+  await revokeSessionStatement(d.db, sessionId, reason, new Date());
+  d.log.event("session_revoked", { session: sessionId, user_id: userId, reason });
+}
+
+/**
+ * simplejwt's TokenRefreshView with rotation and reuse detection. A retired token shown
+ * again within REFRESH_REUSE_INTERVAL gets the same successor (two tabs refreshing at
+ * once); later, it is a replay of a stolen token and the whole family is revoked.
+ */
+export async function refreshSession(d: Deps, token: string): Promise<{ access: string; refresh?: string }> {
+  const claims = await verify(d, token, "refresh");
+  const jtiHash = await jtiKey(claims.jti);
+  const record = await findRefreshRecord(d.db, jtiHash);
+  const now = Date.now();
+  if (
+    !record ||
+    record.userId !== claims.user_id ||
+    record.sessionRevokedAt ||
+    !record.isActive ||
+    record.expiresAt.getTime() <= now
+  ) {
+    throw new DomainError("token_invalid");
+  }
+  const { sessionId } = record;
+  const cfg = d.config;
+
+  if (!cfg.ROTATE_REFRESH_TOKENS) {
+    d.defer(touchSession(d.db, sessionId, new Date(now)));
+    const access = await mintToken(cfg, { type: "access", userId: claims.user_id, sessionId });
+    return { access: access.token };
+  }
+
+  const interval = cfg.REFRESH_REUSE_INTERVAL * 1000;
+  if (record.rotatedAt) {
+    if (cfg.BLACKLIST_AFTER_ROTATION && now - record.rotatedAt.getTime() > interval) {
+      await revokeFamily(d, sessionId, claims.user_id, "refresh_token_reuse");
+      throw new DomainError("token_invalid");
+    }
+    if (cfg.BLACKLIST_AFTER_ROTATION) return successorPair(d, claims, sessionId, record.rotatedAt.getTime());
+  }
+
+  if (!cfg.BLACKLIST_AFTER_ROTATION) {
+    // simplejwt without the blacklist: the old token stays valid, each use mints a fresh one.
+    const iat = Math.floor(now / 1000);
+    const [refresh, access] = await Promise.all([
+      mintToken(cfg, { type: "refresh", userId: claims.user_id, sessionId, issuedAt: iat }),
+      mintToken(cfg, { type: "access", userId: claims.user_id, sessionId, issuedAt: iat }),
+    ]);
+    await addRefreshToken(d.db, {
+      successorHash: await jtiKey(refresh.claims.jti),
+      sessionId,
+      userId: claims.user_id,
+      now: new Date(now),
+      expiresAt: new Date(refresh.claims.exp * 1000),
+    });
+    return { refresh: refresh.token, access: access.token };
+  }
+
+  const successorHash = await jtiKey(await successorJti(claims.jti, "refresh"));
+  const expiresAt = new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000);
+  const rotatedAt = await rotateRefreshToken(d.db, { jtiHash, successorHash, sessionId, userId: claims.user_id, now: new Date(now), expiresAt });
+  if (!rotatedAt) throw new DomainError("token_invalid");
+  return successorPair(d, claims, sessionId, rotatedAt.getTime());
+}
+
+/** simplejwt's TokenBlacklistView, as a logout: the token's whole session ends. */
+export async function blacklistRefreshToken(d: Deps, token: string): Promise<void> {
+  const claims = await verify(d, token, "refresh");
+  const record = await findRefreshRecord(d.db, await jtiKey(claims.jti));
+  if (!record || record.userId !== claims.user_id || record.sessionRevokedAt) throw new DomainError("token_invalid");
+  await revokeFamily(d, record.sessionId, claims.user_id, "logout");
+}
+
+/** /api/token/verify/: signature and claims only, no storage, as simplejwt's view. */
+export async function checkToken(d: Deps, token: string): Promise<void> {
+  await verify(d, token);
+}
+
+export interface Authenticated {
+  user: User;
+  claims: TokenClaims;
+}
+
+/**
+ * The bearer of an access token, checked in one D1 round trip: the user must be active,
+ * the token's session alive; a token without a session (minted by simplejwt before the
+ * move) must be newer than the last password change.
+ */
+export async function authenticate(d: Deps, token: string): Promise<Authenticated> {
+  const claims = await verify(d, token, "access");
+  const row = await findUserWithSession(d.db, claims.user_id, claims.sid);
+  if (!row || !row.user.isActive) throw new DomainError("token_invalid");
+  if (claims.sid) {
+    if (row.sessionUserId !== row.user.id || row.sessionRevokedAt) throw new DomainError("token_invalid");
+  } else if (row.user.passwordChangedAt && claims.iat < Math.floor(row.user.passwordChangedAt.getTime() / 1000)) {
+    throw new DomainError("token_invalid");
+  }
+  return { user: row.user, claims };
+}

@@ -1,0 +1,123 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import type { Config } from "../config";
+import { randomHex, sha256Hex } from "./crypto";
+
+export type TokenType = "access" | "refresh";
+
+/** simplejwt's claim layout (USER_ID_CLAIM=user_id, TOKEN_TYPE_CLAIM=token_type, JTI_CLAIM=jti), plus our session id. */
+export interface TokenClaims {
+  token_type: TokenType;
+  exp: number;
+  iat: number;
+  jti: string;
+  user_id: number;
+  /** Session (refresh family) id; absent on tokens minted by simplejwt before the move. */
+  sid?: string;
+}
+
+/** Why a token was refused; the HTTP layer picks simplejwt's wording for each. */
+export class TokenError extends Error {
+  constructor(readonly reason: "invalid" | "wrong_type") {
+    super(reason === "invalid" ? "token invalid or expired" : "token has wrong type");
+    this.name = "TokenError";
+  }
+}
+
+interface Keys {
+  sign: CryptoKey;
+  verify: CryptoKey;
+}
+const keyCache = new WeakMap<Config, Promise<Keys>>();
+
+/** Imports the signing key once per isolate (per parsed config), not per token. */
+function keys(config: Config): Promise<Keys> {
+  let k = keyCache.get(config);
+  if (!k) {
+    k = crypto.subtle
+      .importKey("raw", config.signingKey, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"])
+      .then((key) => ({ sign: key, verify: key }));
+    keyCache.set(config, k);
+  }
+  return k;
+}
+
+export interface MintInput {
+  type: TokenType;
+  userId: number;
+  sessionId?: string;
+  /** Seconds since the epoch; fixed by callers that must mint the same token twice. */
+  issuedAt?: number;
+  jti?: string;
+}
+
+/** Signs a token; with the same input (iat and jti included) HS256 gives the same bytes. */
+export async function mintToken(config: Config, input: MintInput): Promise<{ token: string; claims: TokenClaims }> {
+  const iat = input.issuedAt ?? Math.floor(Date.now() / 1000);
+  const lifetime = input.type === "access" ? config.ACCESS_TOKEN_LIFETIME : config.REFRESH_TOKEN_LIFETIME;
+  const claims: TokenClaims = {
+    token_type: input.type,
+    exp: iat + lifetime,
+    iat,
+    jti: input.jti ?? randomHex(16),
+    user_id: input.userId,
+    ...(input.sessionId ? { sid: input.sessionId } : {}),
+  };
+  const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: config.JWT_ALGORITHM, typ: "JWT" });
+  if (config.JWT_ISSUER) jwt.setIssuer(config.JWT_ISSUER);
+  if (config.JWT_AUDIENCE) jwt.setAudience(config.JWT_AUDIENCE);
+  const token = await jwt.sign((await keys(config)).sign);
+  return { token, claims };
+}
+
+/**
+ * Checks signature, algorithm, exp/nbf/iat (with LEEWAY), issuer, audience and the claims
+ * simplejwt requires. With `expected`, a token of the other type is refused.
+ */
+export async function verifyToken(config: Config, token: string, expected?: TokenType): Promise<TokenClaims> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, (await keys(config)).verify, {
+      algorithms: [config.JWT_ALGORITHM],
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      clockTolerance: config.LEEWAY,
+      requiredClaims: ["exp", "jti", "token_type"],
+    }));
+  } catch (err) {
+    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw new TokenError("invalid");
+    throw err;
+  }
+  const claims = toClaims(payload);
+  // jose only bounds iat with maxTokenAge; a token from the future is forged or from a skewed clock.
+  if (claims.iat > Date.now() / 1000 + config.LEEWAY) throw new TokenError("invalid");
+  if (expected && claims.token_type !== expected) throw new TokenError("wrong_type");
+  return claims;
+}
+
+function toClaims(p: Record<string, unknown>): TokenClaims {
+  const type = p.token_type;
+  const userId = typeof p.user_id === "string" && /^\d+$/.test(p.user_id) ? Number(p.user_id) : p.user_id;
+  if (
+    (type !== "access" && type !== "refresh") ||
+    typeof p.jti !== "string" ||
+    typeof p.exp !== "number" ||
+    !Number.isSafeInteger(userId) ||
+    (p.sid !== undefined && typeof p.sid !== "string")
+  ) {
+    throw new TokenError("invalid");
+  }
+  return {
+    token_type: type,
+    exp: p.exp,
+    iat: typeof p.iat === "number" ? p.iat : 0,
+    jti: p.jti,
+    user_id: userId as number,
+    ...(typeof p.sid === "string" ? { sid: p.sid } : {}),
+  };
+}
+
+/** The successor of a rotated token is derived, so every racing refresh mints the same one. */
+export const successorJti = (jti: string, type: TokenType) => sha256Hex(`${type}:${jti}`).then((h) => h.slice(0, 32));
+
+/** The database key of a refresh token: a hash, so a database leak yields no usable token. */
+export const jtiKey = (jti: string) => sha256Hex(`jti:${jti}`);

@@ -1,0 +1,158 @@
+import { and, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "./client";
+import { refreshTokens, sessions, users } from "./schema";
+
+export interface NewSession {
+  sessionId: string;
+  userId: number;
+  jtiHash: string;
+  now: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  country: string | null;
+}
+
+/** A login: the session row and its first refresh token, plus any extra writes, in one batch. */
+export async function startSession(db: Db, s: NewSession, extra: BatchItem<"sqlite">[] = []) {
+  await db.batch([
+    db.insert(sessions).values({
+      id: s.sessionId,
+      userId: s.userId,
+      createdAt: s.now,
+      lastUsedAt: s.now,
+      expiresAt: s.expiresAt,
+      userAgent: s.userAgent,
+      country: s.country,
+    }),
+    db.insert(refreshTokens).values({
+      jtiHash: s.jtiHash,
+      sessionId: s.sessionId,
+      userId: s.userId,
+      issuedAt: s.now,
+      expiresAt: s.expiresAt,
+    }),
+    ...extra,
+  ]);
+}
+
+/** A refresh token's record with what decides whether it may still be used. */
+export async function findRefreshRecord(db: Db, jtiHash: string) {
+  return db
+    .select({
+      sessionId: refreshTokens.sessionId,
+      userId: refreshTokens.userId,
+      expiresAt: refreshTokens.expiresAt,
+      rotatedAt: refreshTokens.rotatedAt,
+      sessionRevokedAt: sessions.revokedAt,
+      isActive: users.isActive,
+    })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .innerJoin(users, eq(users.id, refreshTokens.userId))
+    .where(eq(refreshTokens.jtiHash, jtiHash))
+    .get();
+}
+
+export interface Rotation {
+  jtiHash: string;
+  successorHash: string;
+  sessionId: string;
+  userId: number;
+  now: Date;
+  expiresAt: Date;
+}
+
+/**
+ * Retires a refresh token and records its successor in one batch. COALESCE keeps the
+ * first rotation's time, and RETURNING hands it to every racer, so all of them mint the
+ * same successor; the successor insert of a loser is a no-op.
+ */
+export async function rotateRefreshToken(db: Db, r: Rotation): Promise<Date | null> {
+  const [rotated] = await db.batch([
+    db
+      .update(refreshTokens)
+      .set({ rotatedAt: sql`coalesce(${refreshTokens.rotatedAt}, ${r.now.getTime()})` })
+      .where(eq(refreshTokens.jtiHash, r.jtiHash))
+      .returning({ rotatedAt: refreshTokens.rotatedAt }),
+    db
+      .insert(refreshTokens)
+      .values({ jtiHash: r.successorHash, sessionId: r.sessionId, userId: r.userId, issuedAt: r.now, expiresAt: r.expiresAt })
+      .onConflictDoNothing(),
+    db
+      .update(sessions)
+      .set({ lastUsedAt: r.now, expiresAt: r.expiresAt })
+      .where(and(eq(sessions.id, r.sessionId), isNull(sessions.revokedAt))),
+  ]);
+  return rotated[0]?.rotatedAt ?? null;
+}
+
+/** Records a new refresh token in a session without retiring the old one (BLACKLIST_AFTER_ROTATION=false). */
+export async function addRefreshToken(db: Db, r: Omit<Rotation, "jtiHash">) {
+  await db.batch([
+    db.insert(refreshTokens).values({ jtiHash: r.successorHash, sessionId: r.sessionId, userId: r.userId, issuedAt: r.now, expiresAt: r.expiresAt }),
+    db.update(sessions).set({ lastUsedAt: r.now, expiresAt: r.expiresAt }).where(eq(sessions.id, r.sessionId)),
+  ]);
+}
+
+export async function touchSession(db: Db, sessionId: string, now: Date) {
+  await db.update(sessions).set({ lastUsedAt: now }).where(eq(sessions.id, sessionId));
+}
+
+export function revokeSessionStatement(db: Db, sessionId: string, reason: string, now: Date, userId?: number) {
+  return db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), userId === undefined ? undefined : eq(sessions.userId, userId)))
+    .returning({ id: sessions.id });
+}
+
+export function revokeUserSessionsStatement(db: Db, userId: number, reason: string, now: Date, exceptSessionId?: string) {
+  return db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        exceptSessionId === undefined ? undefined : ne(sessions.id, exceptSessionId),
+      ),
+    )
+    .returning({ id: sessions.id });
+}
+
+/**
+ * Ends a session's refresh tokens but lets it live until its current access token
+ * expires: the caller of a password change stays signed in for at most one access lifetime.
+ */
+export function endSessionRefreshStatements(db: Db, sessionId: string, until: Date) {
+  return [
+    db.delete(refreshTokens).where(eq(refreshTokens.sessionId, sessionId)),
+    db.update(sessions).set({ expiresAt: until }).where(eq(sessions.id, sessionId)),
+  ] as const;
+}
+
+export async function listLiveSessions(db: Db, userId: number, now: Date) {
+  return db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+    .orderBy(desc(sessions.lastUsedAt))
+    .all();
+}
+
+/**
+ * Deletes rows that expired before `before`, at most `limit` per statement so one
+ * scheduled run stays inside a Worker's limits; returns how many went.
+ */
+export async function deleteExpired(db: Db, before: Date, limit: number) {
+  const [tokens, sess] = await db.batch([
+    db.delete(refreshTokens).where(
+      sql`${refreshTokens.jtiHash} in (select ${refreshTokens.jtiHash} from ${refreshTokens} where ${lt(refreshTokens.expiresAt, before)} limit ${limit})`,
+    ),
+    db.delete(sessions).where(
+      sql`${sessions.id} in (select ${sessions.id} from ${sessions} where ${lt(sessions.expiresAt, before)} limit ${limit})`,
+    ),
+  ]);
+  return { refreshTokens: tokens.meta.changes, sessions: sess.meta.changes };
+}

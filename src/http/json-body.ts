@@ -1,0 +1,65 @@
+import type { MiddlewareHandler } from "hono";
+import { ApiError, detailError } from "./errors";
+import { MSG } from "./messages";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/** Reads at most `limit` bytes; null as soon as the body is larger, without reading the rest. */
+async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | null> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+const describe = (v: unknown) => (v === null ? "NoneType" : Array.isArray(v) ? "list" : typeof v === "string" ? "str" : typeof v === "number" ? (Number.isInteger(v) ? "int" : "float") : typeof v === "boolean" ? "bool" : typeof v);
+
+/**
+ * The body rules of the contract, before any route sees the request: JSON only (415),
+ * at most 64 KiB (413, decided on Content-Length or while streaming), valid UTF-8 JSON
+ * (400) holding an object (400, DRF's wording). The parsed object is handed to the
+ * route validators through Hono's body cache, so the body is parsed once.
+ */
+export const jsonBody = (): MiddlewareHandler => async (c, next) => {
+  if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
+  const tooLarge = () => detailError(413, MSG.tooLarge, "payload_too_large");
+  const declared = c.req.header("content-length");
+  if (declared && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+  const raw = c.req.raw.body ? await readLimited(c.req.raw.body, MAX_BODY_BYTES) : new Uint8Array();
+  if (raw === null) throw tooLarge();
+
+  let value: unknown = {};
+  if (raw.byteLength > 0) {
+    const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
+    if (!JSON_TYPE.test(type)) throw detailError(415, MSG.unsupportedMediaType(type), "unsupported_media_type");
+    try {
+      value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(raw));
+    } catch {
+      throw detailError(400, MSG.parseError, "parse_error");
+    }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ApiError(400, { non_field_errors: [MSG.notObject(describe(value))] });
+  }
+  // Hono's validator reads c.req.json(), which answers from this cache (and validates {}
+  // when there is no JSON content type, i.e. an empty body: "This field is required.").
+  c.req.bodyCache.json = Promise.resolve(value);
+  await next();
+};

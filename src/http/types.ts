@@ -1,0 +1,13 @@
+import type { Authenticated } from "../auth/sessions";
+import type { Env } from "../config";
+import type { Deps } from "../deps";
+
+/** Hono's environment for this app: bindings plus what middleware hands to handlers. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    deps: Deps;
+    auth: Authenticated;
+  };
+}

@@ -1,0 +1,20 @@
+import { sha256Hex } from "./auth/crypto";
+
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+/** One JSON line per event; callers pass ids and hashes, never passwords, tokens, keys or addresses. */
+export interface Logger {
+  event(name: string, fields?: LogFields): void;
+  /** A stable, keyed stand-in for an e-mail address, so events about one account can be correlated. */
+  emailRef(email: string): Promise<string>;
+}
+
+export function createLogger(requestId: string, key: Uint8Array): Logger {
+  const keyText = Array.from(key, (b) => b.toString(16)).join("");
+  return {
+    event(name, fields = {}) {
+      console.log(JSON.stringify({ ts: new Date().toISOString(), level: "info", event: name, request_id: requestId, ...fields }));
+    },
+    emailRef: async (email) => (await sha256Hex(`${keyText}\u0000${email.trim().toLowerCase()}`)).slice(0, 16),
+  };
+}

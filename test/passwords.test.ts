@@ -1,0 +1,210 @@
+import bcrypt from "bcryptjs";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { hashPassword, isSupportedHash, verifyAgainstDummy, verifyPassword } from "../src/auth/passwords";
+import { pbkdf2Sha256 } from "../src/auth/django-hashers";
+// A copy of ../shared/fixtures/django: tests run inside workerd, with no filesystem.
+import fixtures from "./fixtures/django-hashes.json";
+
+// Cost 4 keeps the suite fast; the Django fixtures bring their own cost 12.
+const COST = 4;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** workerd only advances clocks between I/O events, so let a timer fire before reading it. */
+async function now(): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return Date.now();
+}
+
+function fixture(password: string): string {
+  const found = fixtures.hashes.find((h) => h.password === password);
+  if (!found) throw new Error(`no fixture for ${password}`);
+  return found.hash;
+}
+
+describe("hashPassword / verifyPassword", () => {
+  it("round-trips and rejects a wrong password", async () => {
+    const stored = await hashPassword("s3cret-Passw0rd", COST);
+    expect(await verifyPassword("s3cret-Passw0rd", stored, COST)).toEqual({ ok: true, needsRehash: false });
+    expect(await verifyPassword("s3cret-Passw0rd!", stored, COST)).toEqual({ ok: false, needsRehash: false });
+  });
+
+  it("stores Django's bcrypt_sha256 format with a $2b$ prefix", async () => {
+    expect(await hashPassword("x", COST)).toMatch(/^bcrypt_sha256\$\$2b\$04\$[./A-Za-z0-9]{53}$/);
+    expect(await hashPassword("x", 10)).toMatch(/^bcrypt_sha256\$\$2b\$10\$/);
+  });
+
+  it("refuses an out-of-range cost instead of letting bcryptjs clamp it", async () => {
+    await expect(hashPassword("x", 3)).rejects.toThrow(RangeError);
+    await expect(hashPassword("x", 32)).rejects.toThrow(RangeError);
+  });
+
+  it("does not truncate at bcrypt's 72 bytes", async () => {
+    const a = `${"p".repeat(99)}a`;
+    const b = `${"p".repeat(99)}b`;
+    // Plain bcrypt would accept b for a: that is the bug the prehash avoids.
+    expect(bcrypt.compareSync(b, bcrypt.hashSync(a, COST))).toBe(true);
+    const stored = await hashPassword(a, COST);
+    expect((await verifyPassword(a, stored, COST)).ok).toBe(true);
+    expect((await verifyPassword(b, stored, COST)).ok).toBe(false);
+  });
+
+  it("handles unicode passwords byte-exactly (no normalisation, like Django)", async () => {
+    const nfc = "pässwörd-ünïcode-✓-🔐-密码";
+    const stored = await hashPassword(nfc, COST);
+    expect((await verifyPassword(nfc, stored, COST)).ok).toBe(true);
+    expect((await verifyPassword(nfc.normalize("NFD"), stored, COST)).ok).toBe(false);
+  });
+
+  it("handles the longest password the HTTP layer lets through", async () => {
+    const long = "é".repeat(4096);
+    const stored = await hashPassword(long, COST);
+    expect((await verifyPassword(long, stored, COST)).ok).toBe(true);
+    expect((await verifyPassword(`${long.slice(0, -1)}e`, stored, COST)).ok).toBe(false);
+  });
+});
+
+describe("needsRehash", () => {
+  it("is set when the cost differs", async () => {
+    const stored = await hashPassword("pw", COST);
+    expect(await verifyPassword("pw", stored, COST + 1)).toEqual({ ok: true, needsRehash: true });
+  });
+
+  it("is set for Django's pbkdf2_sha256 and plain bcrypt", async () => {
+    expect(await verifyPassword("short-iter-pbkdf2", fixture("short-iter-pbkdf2"), 12)).toEqual({ ok: true, needsRehash: true });
+    expect(await verifyPassword("other-hasher-bcrypt", fixture("other-hasher-bcrypt"), 12)).toEqual({ ok: true, needsRehash: true });
+  });
+
+  it("is not set for a Django bcrypt_sha256 hash at our cost, but is for a $2a$ one", async () => {
+    const django = fixture("other-hasher-bcrypt_sha256");
+    expect(await verifyPassword("other-hasher-bcrypt_sha256", django, 12)).toEqual({ ok: true, needsRehash: false });
+    // $2a$ and $2b$ only differ for passwords of 255+ bytes, so the same checksum verifies.
+    const twoA = django.replace("$$2b$", "$$2a$");
+    expect(await verifyPassword("other-hasher-bcrypt_sha256", twoA, 12)).toEqual({ ok: true, needsRehash: true });
+  });
+
+  it("is false whenever the password is wrong", async () => {
+    expect(await verifyPassword("wrong", fixture("short-iter-pbkdf2"), 12)).toEqual({ ok: false, needsRehash: false });
+  });
+});
+
+describe("Django fixtures", () => {
+  const verifiable = fixtures.hashes.filter((h) => !h.hash.startsWith("argon2$"));
+
+  it.each(verifiable)("verifies $hash", async ({ password, hash }) => {
+    expect(isSupportedHash(hash)).toBe(true);
+    expect((await verifyPassword(password, hash, 12)).ok).toBe(true);
+    expect((await verifyPassword(`${password}x`, hash, 12)).ok).toBe(false);
+  });
+
+  it("verifies bare $2a$/$2b$/$2y$ bcrypt hashes", async () => {
+    const bare = fixture("other-hasher-bcrypt").slice("bcrypt$".length);
+    for (const prefix of ["$2a$", "$2b$", "$2y$"]) {
+      const stored = prefix + bare.slice(4);
+      expect(isSupportedHash(stored)).toBe(true);
+      expect(await verifyPassword("other-hasher-bcrypt", stored, 12)).toEqual({ ok: true, needsRehash: true });
+    }
+  });
+
+  it("reports argon2 as unsupported and never verifies it", async () => {
+    const argon2 = fixtures.hashes.find((h) => h.hash.startsWith("argon2$"))!;
+    expect(isSupportedHash(argon2.hash)).toBe(false);
+    expect(await verifyPassword(argon2.password, argon2.hash, COST)).toEqual({ ok: false, needsRehash: false });
+  });
+
+  it.each(fixtures.users)("verifies dumpdata user $pk ($email)", async ({ password, hash }) => {
+    expect(await verifyPassword(password, hash, 10)).toEqual({ ok: true, needsRehash: true });
+    expect((await verifyPassword(password.toUpperCase(), hash, 10)).ok).toBe(false);
+  });
+});
+
+describe("PBKDF2 backends", () => {
+  it("does not call crypto.subtle.deriveBits above 100,000 iterations", async () => {
+    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
+    expect((await verifyPassword("analytical-engine-1843", fixture("analytical-engine-1843"), 10)).ok).toBe(true);
+    expect(deriveBits).not.toHaveBeenCalled();
+  });
+
+  it("uses WebCrypto for the 100,000-iteration fixture", async () => {
+    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
+    expect((await verifyPassword("short-iter-pbkdf2", fixture("short-iter-pbkdf2"), 10)).ok).toBe(true);
+    expect(deriveBits).toHaveBeenCalledOnce();
+    expect(deriveBits.mock.calls[0]![0]).toMatchObject({ name: "PBKDF2", iterations: 100_000 });
+  });
+
+  it("gives the same bytes from both backends (local workerd still allows >100k in WebCrypto)", async () => {
+    const enc = new TextEncoder();
+    const [password, salt] = [enc.encode("pässword"), enc.encode("some-salt")];
+    const key = await crypto.subtle.importKey("raw", password, "PBKDF2", false, ["deriveBits"]);
+    const native = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations: 100_001 }, key, 256);
+    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
+    expect(await pbkdf2Sha256(password, salt, 100_001)).toEqual(new Uint8Array(native));
+    expect(deriveBits).not.toHaveBeenCalled();
+  });
+});
+
+describe("malformed hashes", () => {
+  const malformed = [
+    "",
+    "pbkdf2_sha256$abc$",
+    "bcrypt_sha256$garbage",
+    "md5$x$y",
+    "!unusablePasswordFromSetUnusablePassword0123",
+    "pbkdf2_sha256$0$salt$DTR2q3V+eGKRPID3jN7gjgqjmlXGh0NBaQsXkORhoLE=",
+    // A stored iteration count must not be able to pin the CPU.
+    "pbkdf2_sha256$99999999$salt$DTR2q3V+eGKRPID3jN7gjgqjmlXGh0NBaQsXkORhoLE=",
+    "pbkdf2_sha256$260000$salt$notbase64",
+    "bcrypt_sha256$$2b$99$ZrDqTeXZD3fU0rf0kVLTq.HlvlGTzSRv5KVFn83cH6vvATo9Qeby.",
+    "bcrypt_sha256$$2x$12$ZrDqTeXZD3fU0rf0kVLTq.HlvlGTzSRv5KVFn83cH6vvATo9Qeby.",
+    "bcrypt$$2b$12$short",
+    "$2b$12$",
+  ];
+
+  it.each(malformed)("%j gives ok:false without throwing", async (stored) => {
+    expect(isSupportedHash(stored)).toBe(false);
+    await expect(verifyPassword("anything", stored, COST)).resolves.toEqual({ ok: false, needsRehash: false });
+  });
+});
+
+describe("verifyAgainstDummy", () => {
+  it("returns false, even for the empty password", async () => {
+    expect(await verifyAgainstDummy("anything", COST)).toBe(false);
+    expect(await verifyAgainstDummy("", COST)).toBe(false);
+  });
+
+  it("makes the dummy hash once per cost, then only verifies", async () => {
+    const genSalt = vi.spyOn(bcrypt, "genSalt");
+    const compare = vi.spyOn(bcrypt, "compare");
+    await Promise.all([verifyAgainstDummy("a", 5), verifyAgainstDummy("b", 5)]);
+    await verifyAgainstDummy("c", 5);
+    expect(genSalt).toHaveBeenCalledOnce();
+    expect(compare).toHaveBeenCalledTimes(3);
+    expect(compare.mock.calls[0]![1]).toMatch(/^\$2b\$05\$/);
+  });
+});
+
+describe("benchmark (informational, no assertions on time)", () => {
+  it("times pbkdf2 260,000 (@noble/hashes) and bcrypt cost 10", async () => {
+    let start = await now();
+    await verifyPassword("analytical-engine-1843", fixture("analytical-engine-1843"), 10);
+    const pbkdf2Ms = (await now()) - start;
+
+    const stored = await hashPassword("benchmark", 10);
+    start = await now();
+    await verifyPassword("benchmark", stored, 10);
+    const bcryptMs = (await now()) - start;
+
+    console.log(`[bench] pbkdf2_sha256 260000 verify: ${pbkdf2Ms} ms; bcrypt_sha256 cost 10 verify: ${bcryptMs} ms`);
+  });
+});
+
+import { sha256 as nSha256 } from "@noble/hashes/sha2.js";
+describe("TMPEXP", () => {
+  it("TMPEXP sha256 32MB", () => { nSha256(new Uint8Array(32 << 20)); });
+  it("TMPEXP sha256 500k small", () => { const u = new Uint8Array(32); for (let i = 0; i < 500000; i++) nSha256(u); });
+  it("TMPEXP dataview 50M", () => { const v = new DataView(new ArrayBuffer(64)); let x = 0; for (let i = 0; i < 50_000_000; i++) { v.setUint32((i & 15) << 2, i); x ^= v.getUint32(((i + 1) & 15) << 2); } return void x; });
+  it("TMPEXP u32 50M", () => { const v = new Uint32Array(16); let x = 0; for (let i = 0; i < 50_000_000; i++) { v[i & 15] = i; x ^= v[(i + 1) & 15]!; } return void x; });
+  it("TMPEXP alloc 5M", () => { let x = 0; for (let i = 0; i < 5_000_000; i++) { const o = new Uint8Array(8); x += o.length; } return void x; });
+});

@@ -1,0 +1,61 @@
+import { exports } from "cloudflare:workers";
+
+export const BASE = "https://auth.test";
+
+export interface ApiOptions {
+  method?: string;
+  body?: unknown;
+  /** A raw body sent as is (with `contentType`), for malformed-input tests. */
+  raw?: BodyInit;
+  contentType?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Calls the worker's own fetch handler, as a client would over HTTP. */
+export async function api<T = any>(path: string, o: ApiOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...o.headers };
+  let body: BodyInit | undefined = o.raw;
+  if (o.body !== undefined) {
+    body = JSON.stringify(o.body);
+    headers["content-type"] ??= "application/json";
+  }
+  if (o.contentType) headers["content-type"] = o.contentType;
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  const res = await exports.default.fetch(new Request(BASE + path, { method: o.method ?? (body === undefined ? "GET" : "POST"), headers, body }));
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON: the raw text is kept for the assertion to show */
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T };
+}
+
+let counter = 0;
+/** A fresh address per call, so test files never collide on the shared database. */
+export const uniqueEmail = (tag = "user") => `${tag}.${Date.now().toString(36)}.${(counter++).toString(36)}@example.com`;
+
+export const GOOD_PASSWORD = "violet-Harbor-91";
+
+export async function registerUser(overrides: Partial<{ email: string; name: string; password: string }> = {}) {
+  const email = overrides.email ?? uniqueEmail();
+  const password = overrides.password ?? GOOD_PASSWORD;
+  const name = overrides.name ?? "Test User";
+  const res = await api("/api/user/register/", { body: { email, name, password, password2: password, tc: true } });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { email, password, name, access: res.body.token.access as string, refresh: res.body.token.refresh as string };
+}
+
+/** The claims of a JWT, without checking it (the worker does that). */
+export function claimsOf(token: string): Record<string, any> {
+  const payload = token.split(".")[1]!;
+  return JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+}
