@@ -1,0 +1,28 @@
+// `npm run dev`: a local D1 with every migration applied, a local KV, then `wrangler dev`.
+// Arguments after `--` go to `wrangler dev` unchanged (--port, --var NAME:VALUE, ...).
+import { spawnSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+// The package's own bin file, run with this Node (22, from the `node` devDependency).
+const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+
+if (!existsSync(".dev.vars")) {
+  // A key made on this machine for this checkout only: never committed, never deployed
+  // (deployments read JWT_SIGNING_KEY from `wrangler secret put`).
+  const example = readFileSync(".dev.vars.example", "utf8");
+  const key = randomBytes(48).toString("base64url");
+  writeFileSync(".dev.vars", example.replace(/^JWT_SIGNING_KEY=.*$/m, `JWT_SIGNING_KEY=${key}`), { mode: 0o600 });
+  console.log("Created .dev.vars with a new development-only JWT_SIGNING_KEY.");
+}
+
+const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local"], {
+  stdio: ["ignore", "inherit", "inherit"],
+  env: { ...process.env, CI: "true" },
+});
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const dev = spawn(process.execPath, [wrangler, "dev", ...process.argv.slice(2)], { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
