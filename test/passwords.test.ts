@@ -7,6 +7,9 @@ import fixtures from "./fixtures/django-hashes.json";
 
 // Cost 4 keeps the suite fast; the Django fixtures bring their own cost 12.
 const COST = 4;
+// Vite's SSR transform turns @noble/hashes' internal calls into namespace lookups, making
+// PBKDF2 ~10x slower here than in a wrangler bundle: 260,000 iterations take ~10 s per check.
+const SLOW = { timeout: 120_000 };
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -81,7 +84,7 @@ describe("needsRehash", () => {
     const django = fixture("other-hasher-bcrypt_sha256");
     expect(await verifyPassword("other-hasher-bcrypt_sha256", django, 12)).toEqual({ ok: true, needsRehash: false });
     // $2a$ and $2b$ only differ for passwords of 255+ bytes, so the same checksum verifies.
-    const twoA = django.replace("$$2b$", "$$2a$");
+    const twoA = django.replace("$2b$", () => "$2a$"); // a function, because "$$" in a replacement string means a single "$"
     expect(await verifyPassword("other-hasher-bcrypt_sha256", twoA, 12)).toEqual({ ok: true, needsRehash: true });
   });
 
@@ -93,7 +96,7 @@ describe("needsRehash", () => {
 describe("Django fixtures", () => {
   const verifiable = fixtures.hashes.filter((h) => !h.hash.startsWith("argon2$"));
 
-  it.each(verifiable)("verifies $hash", async ({ password, hash }) => {
+  it.each(verifiable)("verifies $hash", SLOW, async ({ password, hash }) => {
     expect(isSupportedHash(hash)).toBe(true);
     expect((await verifyPassword(password, hash, 12)).ok).toBe(true);
     expect((await verifyPassword(`${password}x`, hash, 12)).ok).toBe(false);
@@ -114,19 +117,17 @@ describe("Django fixtures", () => {
     expect(await verifyPassword(argon2.password, argon2.hash, COST)).toEqual({ ok: false, needsRehash: false });
   });
 
-  it.each(fixtures.users)("verifies dumpdata user $pk ($email)", async ({ password, hash }) => {
+  // Also the benchmark for imported users: each is a 260,000-iteration @noble/hashes verification.
+  it.each(fixtures.users)("verifies dumpdata user $pk ($email) without WebCrypto", SLOW, async ({ pk, password, hash }) => {
+    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
+    const start = await now();
     expect(await verifyPassword(password, hash, 10)).toEqual({ ok: true, needsRehash: true });
-    expect((await verifyPassword(password.toUpperCase(), hash, 10)).ok).toBe(false);
+    console.log(`[bench] pbkdf2_sha256 260000 verify (user ${pk}, @noble/hashes): ${(await now()) - start} ms`);
+    expect(deriveBits).not.toHaveBeenCalled();
   });
 });
 
 describe("PBKDF2 backends", () => {
-  it("does not call crypto.subtle.deriveBits above 100,000 iterations", async () => {
-    const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
-    expect((await verifyPassword("analytical-engine-1843", fixture("analytical-engine-1843"), 10)).ok).toBe(true);
-    expect(deriveBits).not.toHaveBeenCalled();
-  });
-
   it("uses WebCrypto for the 100,000-iteration fixture", async () => {
     const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
     expect((await verifyPassword("short-iter-pbkdf2", fixture("short-iter-pbkdf2"), 10)).ok).toBe(true);
@@ -134,9 +135,10 @@ describe("PBKDF2 backends", () => {
     expect(deriveBits.mock.calls[0]![0]).toMatchObject({ name: "PBKDF2", iterations: 100_000 });
   });
 
-  it("gives the same bytes from both backends (local workerd still allows >100k in WebCrypto)", async () => {
+  it("does not call crypto.subtle.deriveBits above 100,000 iterations, and matches its output", async () => {
     const enc = new TextEncoder();
     const [password, salt] = [enc.encode("pässword"), enc.encode("some-salt")];
+    // Local workerd still accepts >100k in WebCrypto (production would not): use it as the reference.
     const key = await crypto.subtle.importKey("raw", password, "PBKDF2", false, ["deriveBits"]);
     const native = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations: 100_001 }, key, 256);
     const deriveBits = vi.spyOn(crypto.subtle, "deriveBits");
@@ -185,23 +187,12 @@ describe("verifyAgainstDummy", () => {
   });
 });
 
-describe("benchmark (informational, no assertions on time)", () => {
-  it("times pbkdf2 260,000 (@noble/hashes) and bcrypt cost 10", async () => {
-    let start = await now();
-    await verifyPassword("analytical-engine-1843", fixture("analytical-engine-1843"), 10);
-    const pbkdf2Ms = (await now()) - start;
-
+describe("benchmark (informational: console.log only)", () => {
+  // pbkdf2 260,000 is logged by the dumpdata user tests above.
+  it("times a bcrypt_sha256 cost 10 verification", async () => {
     const stored = await hashPassword("benchmark", 10);
-    start = await now();
-    await verifyPassword("benchmark", stored, 10);
-    const bcryptMs = (await now()) - start;
-
-    console.log(`[bench] pbkdf2_sha256 260000 verify: ${pbkdf2Ms} ms; bcrypt_sha256 cost 10 verify: ${bcryptMs} ms`);
+    const start = await now();
+    expect((await verifyPassword("benchmark", stored, 10)).ok).toBe(true);
+    console.log(`[bench] bcrypt_sha256 cost 10 verify (bcryptjs): ${(await now()) - start} ms`);
   });
-});
-
-import { pbkdf2 as nPbkdf2 } from "@noble/hashes/pbkdf2.js";
-import { sha256 as nSha256 } from "@noble/hashes/sha2.js";
-describe("TMPEXP", () => {
-  it("TMPEXP sync", () => { console.log("TMPSRC", Object.getPrototypeOf(nSha256.create()).process.toString().slice(200, 600)); nPbkdf2(nSha256, "pw", "salt", { c: 260000, dkLen: 32 }); });
 });

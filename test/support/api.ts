@@ -1,4 +1,7 @@
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { SignJWT } from "jose";
+import app from "../../src/app";
 
 export const BASE = "https://auth.test";
 
@@ -10,6 +13,8 @@ export interface ApiOptions {
   contentType?: string;
   token?: string;
   headers?: Record<string, string>;
+  /** Vars to override for this call: the worker then runs with its own config for them. */
+  vars?: Record<string, string>;
 }
 
 export interface ApiResponse<T = any> {
@@ -28,7 +33,15 @@ export async function api<T = any>(path: string, o: ApiOptions = {}): Promise<Ap
   }
   if (o.contentType) headers["content-type"] = o.contentType;
   if (o.token) headers.authorization = `Bearer ${o.token}`;
-  const res = await exports.default.fetch(new Request(BASE + path, { method: o.method ?? (body === undefined ? "GET" : "POST"), headers, body }));
+  const req = new Request(BASE + path, { method: o.method ?? (body === undefined ? "GET" : "POST"), headers, body });
+  let res: Response;
+  if (o.vars) {
+    const ctx = createExecutionContext();
+    res = await app.fetch(req, envWith(o.vars), ctx);
+    await waitOnExecutionContext(ctx);
+  } else {
+    res = await exports.default.fetch(req);
+  }
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -58,4 +71,21 @@ export async function registerUser(overrides: Partial<{ email: string; name: str
 export function claimsOf(token: string): Record<string, any> {
   const payload = token.split(".")[1]!;
   return JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+}
+
+const envs = new Map<string, object>();
+/** The test env with some vars changed; one object per set of vars, as an isolate would have. */
+export function envWith(vars: Record<string, string>) {
+  const key = JSON.stringify(vars);
+  let e = envs.get(key);
+  if (!e) {
+    e = { ...env, ...vars };
+    envs.set(key, e);
+  }
+  return e;
+}
+
+/** Signs arbitrary claims with the test key, for tokens the worker would never mint (expired, from the future). */
+export function signTestToken(claims: Record<string, unknown>, key: string = env.JWT_SIGNING_KEY): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(key));
 }
