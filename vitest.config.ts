@@ -25,7 +25,7 @@ export default defineConfig(async () => {
     test: {
       setupFiles: ["./test/support/setup.ts"],
       // The worker logs one JSON line per request; show them only for failing tests.
-      silent: "passed-only",
+      silent: "passed-only" as const,
       testTimeout: 30_000,
       hookTimeout: 30_000,
     },

@@ -9,6 +9,9 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       JWT_SIGNING_KEY: string;
     }
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+    }
   }
 }
 export type { Env };

@@ -167,7 +167,7 @@ describe("GET /api/user/profile/", () => {
   });
 
   it("says credentials were not provided without a token", async () => {
-    for (const headers of [{}, { authorization: "Token abc" }, { authorization: "Basic dXNlcjpwYXNz" }]) {
+    for (const headers of [{}, { authorization: "Token abc" }, { authorization: "Basic dXNlcjpwYXNz" }] as Record<string, string>[]) {
       const res = await api("/api/user/profile/", { headers });
       expect(res.status).toBe(401);
       expect(res.body.errors).toMatchObject({ detail: "Authentication credentials were not provided." });

@@ -3,16 +3,17 @@ import type { Deps } from "../deps";
 import type { User } from "../db/schema";
 import {
   addRefreshToken,
+  adoptSession,
   findRefreshRecord,
   revokeSessionStatement,
   rotateRefreshToken,
   startSession,
   touchSession,
 } from "../db/sessions";
-import { findUserWithSession } from "../db/users";
+import { findUserById, findUserWithSession } from "../db/users";
 import { randomHex } from "./crypto";
 import { DomainError } from "./errors";
-import { jtiKey, mintToken, successorJti, TokenError, verifyToken, type TokenClaims, type TokenType } from "./tokens";
+import { jtiKey, mintToken, deriveId, TokenError, verifyToken, type TokenClaims, type TokenType } from "./tokens";
 
 export interface TokenPair {
   refresh: string;
@@ -58,10 +59,10 @@ export async function openSession(d: Deps, userId: number, extra: BatchItem<"sql
 async function successorPair(d: Deps, claims: TokenClaims, sessionId: string, rotatedAtMs: number): Promise<TokenPair> {
   const issuedAt = Math.floor(rotatedAtMs / 1000);
   const [refresh, access] = await Promise.all([
-    successorJti(claims.jti, "refresh").then((jti) =>
+    deriveId(claims.jti, "refresh").then((jti) =>
       mintToken(d.config, { type: "refresh", userId: claims.user_id, sessionId, issuedAt, jti }),
     ),
-    successorJti(claims.jti, "access").then((jti) =>
+    deriveId(claims.jti, "access").then((jti) =>
       mintToken(d.config, { type: "access", userId: claims.user_id, sessionId, issuedAt, jti }),
     ),
   ]);
@@ -81,7 +82,8 @@ async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: 
 export async function refreshSession(d: Deps, token: string): Promise<{ access: string; refresh?: string }> {
   const claims = await verify(d, token, "refresh");
   const jtiHash = await jtiKey(claims.jti);
-  const record = await findRefreshRecord(d.db, jtiHash);
+  let record = await findRefreshRecord(d.db, jtiHash);
+  if (!record && !claims.sid) record = await adoptLegacyRefreshToken(d, claims, jtiHash);
   const now = Date.now();
   if (
     !record ||
@@ -127,11 +129,34 @@ export async function refreshSession(d: Deps, token: string): Promise<{ access: 
     return { refresh: refresh.token, access: access.token };
   }
 
-  const successorHash = await jtiKey(await successorJti(claims.jti, "refresh"));
+  const successorHash = await jtiKey(await deriveId(claims.jti, "refresh"));
   const expiresAt = new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000);
   const rotatedAt = await rotateRefreshToken(d.db, { jtiHash, successorHash, sessionId, userId: claims.user_id, now: new Date(now), expiresAt });
   if (!rotatedAt) throw new DomainError("token_invalid");
   return successorPair(d, claims, sessionId, rotatedAt.getTime());
+}
+
+/**
+ * A refresh token minted by simplejwt before the move has no record here. Once its user
+ * checks out, it gets a session whose id derives from its jti, so racing first uses all
+ * adopt it into the same session and then rotate it like any other token.
+ */
+async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims, jtiHash: string) {
+  const user = await findUserById(d.db, claims.user_id);
+  const changedAt = user?.passwordChangedAt ? Math.floor(user.passwordChangedAt.getTime() / 1000) : 0;
+  if (!user || !user.isActive || claims.iat < changedAt) return undefined;
+  const sessionId = await deriveId(claims.jti, "session");
+  await adoptSession(d.db, {
+    sessionId,
+    userId: user.id,
+    jtiHash,
+    now: new Date(claims.iat * 1000),
+    expiresAt: new Date(claims.exp * 1000),
+    userAgent: d.client.userAgent,
+    country: d.client.country,
+  });
+  d.log.event("legacy_token_adopted", { user_id: user.id, session: sessionId });
+  return findRefreshRecord(d.db, jtiHash);
 }
 
 /** simplejwt's TokenBlacklistView, as a logout: the token's whole session ends. */

@@ -36,6 +36,20 @@ export async function startSession(db: Db, s: NewSession, extra: BatchItem<"sqli
   ]);
 }
 
+/** Like startSession, but a no-op when the session or token is already there (idempotent adoption). */
+export async function adoptSession(db: Db, s: NewSession) {
+  await db.batch([
+    db
+      .insert(sessions)
+      .values({ id: s.sessionId, userId: s.userId, createdAt: s.now, lastUsedAt: s.now, expiresAt: s.expiresAt, userAgent: s.userAgent, country: s.country })
+      .onConflictDoNothing(),
+    db
+      .insert(refreshTokens)
+      .values({ jtiHash: s.jtiHash, sessionId: s.sessionId, userId: s.userId, issuedAt: s.now, expiresAt: s.expiresAt })
+      .onConflictDoNothing(),
+  ]);
+}
+
 /** A refresh token's record with what decides whether it may still be used. */
 export async function findRefreshRecord(db: Db, jtiHash: string) {
   return db
