@@ -11,6 +11,7 @@ import { MSG } from "./http/messages";
 import type { AppEnv } from "./http/types";
 import { allowedMethods } from "./http/methods";
 import { validationHook } from "./http/validation";
+import { healthRoutes } from "./routes/health";
 import { tokenRoutes } from "./routes/token";
 import { userRoutes } from "./routes/user";
 
@@ -19,7 +20,7 @@ const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook
 
 app.use("*", securityHeaders, cors, requestContext, jsonBody());
 
-const routes = app.route("/", userRoutes).route("/", tokenRoutes);
+const routes = app.route("/", userRoutes).route("/", tokenRoutes).route("/", healthRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 

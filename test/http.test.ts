@@ -160,3 +160,12 @@ describe("configuration", () => {
     expect(after).toEqual(before);
   });
 });
+
+describe("health", () => {
+  it("/healthz answers 200 when D1 answers, /livez always", async () => {
+    const h = await api("/healthz");
+    expect(h.status).toBe(200);
+    expect(h.body).toEqual({ status: "ok" });
+    expect((await api("/livez")).body).toEqual({ status: "ok" });
+  });
+});
