@@ -18,7 +18,8 @@ import { userRoutes } from "./routes/user";
 // strict: false serves every path with and without its trailing slash, as the contract asks.
 const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 
-app.use("*", securityHeaders, cors, requestContext, jsonBody());
+app.use("*", securityHeaders, cors, requestContext);
+app.use("/api/*", jsonBody());
 
 const routes = app.route("/", userRoutes).route("/", tokenRoutes).route("/", healthRoutes);
 

@@ -43,7 +43,8 @@ const ConfigSchema = z.object({
   JWT_SIGNING_KEY: z.string().optional(),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
-  PASSWORD_RESET_URL: z.string().url().default("http://localhost:3000/api/user/reset"),
+  // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
+  PASSWORD_RESET_URL: z.string().url().optional(),
   MAIL_API_URL: z.string().url().default("https://api.resend.com/emails"),
   MAIL_API_KEY: optionalText,
   MAIL_FROM: z.string().min(3).default("Accounts <no-reply@example.com>"),
@@ -55,8 +56,8 @@ type Parsed = z.infer<typeof ConfigSchema>;
 
 export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY"> {
   signingKey: Uint8Array;
-  /** Reset base URL without its trailing slash, so links never carry "//". */
-  resetUrl: string;
+  /** Reset base URL without its trailing slash, so links never carry "//"; undefined: the worker's own page. */
+  resetUrl: string | undefined;
 }
 
 /** Thrown when the deployment is misconfigured; every request answers 503 until it is fixed. */
@@ -84,7 +85,7 @@ function build(env: Env): Config {
       `JWT_SIGNING_KEY is ${signingKey.byteLength === 0 ? "missing" : "too short"}: set a secret of at least ${MIN_KEY_BYTES} bytes`,
     );
   }
-  return { ...rest, signingKey, resetUrl: rest.PASSWORD_RESET_URL.replace(/\/+$/, "") };
+  return { ...rest, signingKey, resetUrl: rest.PASSWORD_RESET_URL?.replace(/\/+$/, "") };
 }
 
 /**

@@ -138,7 +138,8 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     async (c) => {
       const { email } = c.req.valid("json");
       const d = c.get("deps");
-      await call(requestReset(d, email, d.config.resetUrl));
+      const base = d.config.resetUrl ?? `${new URL(c.req.url).origin}/reset-password`;
+      await call(requestReset(d, email, base));
       return c.json({ msg: MSG.resetSent }, 200);
     },
   )
