@@ -5,6 +5,7 @@ import { blacklistRefreshToken, checkToken, refreshSession } from "../auth/sessi
 import { toApiError } from "../http/domain-errors";
 import { body, Empty, json, RefreshBody, RefreshResult, TokenObtainBody, TokenPair, tokenErrors, VerifyBody } from "../http/schemas";
 import type { AppEnv } from "../http/types";
+import { clientIp, throttle, throttleLogin } from "../http/throttle";
 import { validationHook } from "../http/validation";
 
 /** Runs a module call; its refusals become simplejwt's bare errors. */
@@ -30,6 +31,7 @@ export const tokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
+      await throttleLogin(c, email);
       return c.json(await call(login(c.get("deps"), email, password)), 200);
     },
   )
@@ -42,7 +44,11 @@ export const tokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
       request: body(RefreshBody),
       responses: { 200: json(RefreshResult, "A new access token, and a new refresh token when rotation is on"), ...tokenErrors },
     }),
-    async (c) => c.json(await call(refreshSession(c.get("deps"), c.req.valid("json").refresh)), 200),
+    async (c) => {
+      const { refresh } = c.req.valid("json");
+      await throttle(c, [["REFRESH_IP_LIMITER", clientIp(c)]]);
+      return c.json(await call(refreshSession(c.get("deps"), refresh)), 200);
+    },
   )
   .openapi(
     createRoute({

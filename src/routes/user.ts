@@ -22,6 +22,7 @@ import {
   userErrors,
 } from "../http/schemas";
 import type { AppEnv } from "../http/types";
+import { clientIp, throttle, throttleLogin } from "../http/throttle";
 import { validationHook } from "../http/validation";
 
 const bearer = [{ bearerAuth: [] }];
@@ -54,6 +55,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     async (c) => {
       const b = c.req.valid("json");
       const d = c.get("deps");
+      await throttle(c, [["REGISTER_IP_LIMITER", clientIp(c)]]);
       const fields: Record<string, string[]> = {};
       if (!b.tc) fields.tc = [MSG.termsRequired];
       const problems = await registrationProblems(d, b);
@@ -76,6 +78,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
+      await throttleLogin(c, email);
       const token = await call(login(c.get("deps"), email, password));
       return c.json({ token, msg: MSG.loggedIn }, 200);
     },
@@ -138,6 +141,10 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     async (c) => {
       const { email } = c.req.valid("json");
       const d = c.get("deps");
+      await throttle(c, [
+        ["RESET_EMAIL_LIMITER", await d.log.emailRef(email)],
+        ["RESET_IP_LIMITER", clientIp(c)],
+      ]);
       const base = d.config.resetUrl ?? `${new URL(c.req.url).origin}/reset-password`;
       await call(requestReset(d, email, base));
       return c.json({ msg: MSG.resetSent }, 200);

@@ -33,6 +33,8 @@ export async function api<T = any>(path: string, o: ApiOptions = {}): Promise<Ap
   }
   if (o.contentType) headers["content-type"] = o.contentType;
   if (o.token) headers.authorization = `Bearer ${o.token}`;
+  // Each call comes from its own client address unless a test pins one (rate-limit tests do).
+  headers["cf-connecting-ip"] ??= randomIp();
   const req = new Request(BASE + path, { method: o.method ?? (body === undefined ? "GET" : "POST"), headers, body });
   let res: Response;
   if (o.vars) {
@@ -89,3 +91,6 @@ export function envWith(vars: Record<string, string>) {
 export function signTestToken(claims: Record<string, unknown>, key: string = env.JWT_SIGNING_KEY): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(key));
 }
+
+/** A documentation-range IPv6 address, different on every call. */
+export const randomIp = () => `2001:db8::${Math.floor(Math.random() * 0xffff).toString(16)}:${(counter++).toString(16)}`;

@@ -1,0 +1,155 @@
+import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { JSX } from "hono/jsx/jsx-runtime";
+import { DomainError } from "../auth/errors";
+import { assertPasswordRules } from "../auth/accounts";
+import { checkResetLink, confirmReset } from "../auth/reset";
+import { passwordField } from "../http/fields";
+import { MAX_BODY_BYTES } from "../http/json-body";
+import { MSG } from "../http/messages";
+import type { AppEnv } from "../http/types";
+import { styleSource } from "../pages/layout";
+import { DeadLinkPage, ProblemPage, ResetFormPage, SuccessPage, type FieldErrors } from "../pages/reset-password";
+
+/**
+ * The worker's own password-reset page, where the mail links when PASSWORD_RESET_URL is
+ * unset: server-rendered HTML, no script, a plain form POSTed back to the same URL. It
+ * uses the same reset module as POST /api/user/reset-password, so the rules are one.
+ *
+ * Status codes: the form 200; a dead link 400 (the same answer the JSON API gives for it:
+ * the request names a link that cannot be used, and a 4xx keeps it out of caches, logs of
+ * "successful" hits and link checkers' "ok" lists; browsers render the page either way);
+ * a form with errors 400; success 200; 413 and 415 as the API.
+ */
+const PATH = "/reset-password/:uid/:token";
+const FORM_TYPE = "application/x-www-form-urlencoded";
+
+async function render(c: Context<AppEnv>, status: ContentfulStatusCode, page: JSX.Element) {
+  const html = "<!doctype html>" + (await page.toString());
+  return c.body(html, status, {
+    "Content-Type": "text/html; charset=utf-8",
+    // No script at all; the one inline <style> is allowed by its hash.
+    "Content-Security-Policy": `default-src 'none'; style-src ${await styleSource()}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    // The token is in the URL: it must not leave in a Referer, nor stay in a cache.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+  });
+}
+
+const deadLink = (c: Context<AppEnv>) =>
+  render(c, 400, <DeadLinkPage minutes={Math.max(1, Math.round(c.get("deps").config.PASSWORD_RESET_TIMEOUT / 60))} />);
+
+const isDeadLink = (err: unknown) => err instanceof DomainError && err.code === "reset_link_invalid";
+
+type FormBody = { ok: true; form: URLSearchParams } | { ok: false; status: 413 | 415 };
+
+/** The body, under the API's own limits: at most 64 KiB (413), form-encoded (415); empty is an empty form. */
+async function readForm(req: Request): Promise<FormBody> {
+  const declared = req.headers.get("content-length");
+  if (declared && Number(declared) > MAX_BODY_BYTES) return { ok: false, status: 413 };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    const reader = req.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        return { ok: false, status: 413 };
+      }
+      chunks.push(value);
+    }
+  }
+  if (size === 0) return { ok: true, form: new URLSearchParams() };
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== FORM_TYPE) return { ok: false, status: 415 };
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { ok: true, form: new URLSearchParams(new TextDecoder().decode(bytes)) };
+}
+
+const EMPTY_MESSAGE = { password: "Enter a new password.", password2: "Enter the new password again." } as const;
+
+/**
+ * One password field, through the API's own field (trimmed, not blank, at most 4096
+ * characters), so both accept exactly the same input. A repeated field counts by its
+ * last value, as Django's QueryDict does.
+ */
+function cleanField(form: URLSearchParams, name: "password" | "password2"): { value?: string; errors: string[] } {
+  const parsed = passwordField().safeParse(form.getAll(name).at(-1));
+  if (parsed.success) return { value: parsed.data, errors: [] };
+  const errors = parsed.error.issues.map((i) => (i.message === MSG.required || i.message === MSG.blank ? EMPTY_MESSAGE[name] : i.message));
+  return { errors: [...new Set(errors)] };
+}
+
+export const resetPageRoutes = new Hono<AppEnv>()
+  .get(PATH, async (c) => {
+    const { uid, token } = c.req.param();
+    try {
+      const { user } = await checkResetLink(c.get("deps"), uid, token);
+      return render(c, 200, <ResetFormPage email={user.email} />);
+    } catch (err) {
+      if (isDeadLink(err)) return deadLink(c);
+      throw err;
+    }
+  })
+  .post(PATH, async (c) => {
+    const { uid, token } = c.req.param();
+    const d = c.get("deps");
+    const back = c.req.path;
+    const body = await readForm(c.req.raw);
+    if (!body.ok) {
+      return body.status === 413
+        ? render(c, 413, <ProblemPage title="The form was too large" message="The form sent more than 64 KiB, more than a password can need. Nothing was changed." back={back} />)
+        : render(c, 415, <ProblemPage title="The form could not be read" message="This page only accepts its own form. Nothing was changed." back={back} />);
+    }
+
+    const password = cleanField(body.form, "password");
+    const password2 = cleanField(body.form, "password2");
+    const errors: FieldErrors = { password: password.errors, password2: password2.errors };
+    if (password.value !== undefined && password2.value !== undefined && password.value !== password2.value) {
+      errors.password2.push(MSG.passwordMismatch);
+    }
+
+    if (password.value !== undefined && !errors.password2.length) {
+      try {
+        await confirmReset(d, uid, token, password.value);
+        return render(c, 200, <SuccessPage />);
+      } catch (err) {
+        if (isDeadLink(err)) return deadLink(c);
+        if (!(err instanceof DomainError && err.code === "password_rules")) throw err;
+        errors.password.push(...err.messages);
+      }
+    }
+
+    // Something to fix: only on a live link is the form worth showing again.
+    let user;
+    try {
+      ({ user } = await checkResetLink(d, uid, token));
+    } catch (err) {
+      if (isDeadLink(err)) return deadLink(c);
+      throw err;
+    }
+    // Report the password's rule failures together with a confirmation problem, not one at a time.
+    if (password.value !== undefined && !errors.password.length) {
+      try {
+        assertPasswordRules(password.value, user);
+      } catch (err) {
+        if (!(err instanceof DomainError && err.code === "password_rules")) throw err;
+        errors.password.push(...err.messages);
+      }
+    }
+    return render(c, 400, <ResetFormPage email={user.email} errors={errors} />);
+  })
+  .onError((err, c) => {
+    // Same log line as the app's handler; a person gets a page instead of JSON.
+    console.error(JSON.stringify({ level: "error", event: "unhandled_error", request_id: c.get("requestId"), error: String((err as Error)?.stack ?? err) }));
+    return render(c, 500, <ProblemPage title="Something went wrong" message="Your password was not changed. Please try again in a moment." />);
+  });
