@@ -1,0 +1,84 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { DomainError } from "../auth/errors";
+import { listSessions, revokeAllSessions, revokeOwnSession } from "../auth/session-admin";
+import { requireAccessToken } from "../http/authenticate";
+import { toApiError } from "../http/domain-errors";
+import { booleanField } from "../http/fields";
+import { body, json, UserError, userErrors } from "../http/schemas";
+import type { AppEnv } from "../http/types";
+import { validationHook } from "../http/validation";
+
+const Session = z
+  .object({
+    id: z.string(),
+    created_at: z.string(),
+    last_used_at: z.string(),
+    expires_at: z.string(),
+    user_agent: z.string().nullable(),
+    country: z.string().nullable(),
+    current: z.boolean(),
+  })
+  .openapi("Session");
+const LogoutAllBody = z.object({ keep_current: booleanField().optional() }).openapi("LogoutAllRequest");
+const LogoutAllResult = z.object({ msg: z.string(), revoked: z.number().int() }).openapi("LogoutAllResponse");
+const SessionParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
+
+const bearer = [{ bearerAuth: [] }];
+const unauthorized = { 401: json(UserError, "Missing, invalid, expired or revoked access token") };
+
+/** The caller's sessions (one per login): list them, end one, end all. */
+export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user/sessions",
+      tags: ["sessions"],
+      summary: "The caller's live sessions",
+      security: bearer,
+      middleware: [requireAccessToken] as const,
+      responses: { 200: json(z.array(Session), "Live sessions, most recently used first"), ...unauthorized },
+    }),
+    async (c) => {
+      const { user, claims } = c.get("auth");
+      return c.json(await listSessions(c.get("deps"), user.id, claims.sid), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/api/user/sessions/{id}",
+      tags: ["sessions"],
+      summary: "End one of the caller's sessions",
+      security: bearer,
+      middleware: [requireAccessToken] as const,
+      request: { params: SessionParams },
+      responses: { 204: { description: "Ended" }, ...unauthorized, 404: json(UserError, "No such session of the caller") },
+    }),
+    async (c) => {
+      try {
+        await revokeOwnSession(c.get("deps"), c.get("auth").user.id, c.req.valid("param").id);
+      } catch (err) {
+        if (err instanceof DomainError) throw toApiError(err, "user_view");
+        throw err;
+      }
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user/logout-all",
+      tags: ["sessions"],
+      summary: "End every session, or every other one with keep_current",
+      security: bearer,
+      middleware: [requireAccessToken] as const,
+      request: body(LogoutAllBody),
+      responses: { 200: json(LogoutAllResult, "Sessions ended"), ...unauthorized, ...userErrors },
+    }),
+    async (c) => {
+      const { user, claims } = c.get("auth");
+      const keep = c.req.valid("json").keep_current ? claims.sid : undefined;
+      const revoked = await revokeAllSessions(c.get("deps"), user.id, keep);
+      return c.json({ msg: "Logged out", revoked }, 200);
+    },
+  );
