@@ -12,6 +12,7 @@ import type { AppEnv } from "./http/types";
 import { allowedMethods } from "./http/methods";
 import { validationHook } from "./http/validation";
 import { healthRoutes } from "./routes/health";
+import { jwksRoutes } from "./routes/jwks";
 import { sessionRoutes } from "./routes/sessions";
 import { tokenRoutes } from "./routes/token";
 import { userRoutes } from "./routes/user";
@@ -22,7 +23,7 @@ const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook
 app.use("*", securityHeaders, cors, requestContext);
 app.use("/api/*", jsonBody());
 
-const routes = app.route("/", userRoutes).route("/", tokenRoutes).route("/", sessionRoutes).route("/", healthRoutes);
+const routes = app.route("/", userRoutes).route("/", tokenRoutes).route("/", sessionRoutes).route("/", healthRoutes).route("/", jwksRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ALGORITHMS, parsePrivateKeys, type PrivateJwk } from "./auth/keys";
 
 /** Bindings and variables the worker is deployed with (wrangler.toml, secrets, .dev.vars). */
 export interface Env {
@@ -36,11 +37,12 @@ const ConfigSchema = z.object({
   BLACKLIST_AFTER_ROTATION: bool.default(true),
   REFRESH_REUSE_INTERVAL: seconds(10),
   UPDATE_LAST_LOGIN: bool.default(false),
-  JWT_ALGORITHM: z.enum(["HS256"]).default("HS256"),
+  JWT_ALGORITHM: z.enum(ALGORITHMS).default("HS256"),
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
   LEEWAY: seconds(0),
   JWT_SIGNING_KEY: z.string().optional(),
+  JWT_PRIVATE_KEYS: z.string().optional(),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
   // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
@@ -54,8 +56,13 @@ const ConfigSchema = z.object({
 
 type Parsed = z.infer<typeof ConfigSchema>;
 
-export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY"> {
+export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS"> {
+  /** The HS256 secret; empty for asymmetric algorithms. */
   signingKey: Uint8Array;
+  /** Asymmetric algorithms: the first signs, all verify. */
+  privateKeys: PrivateJwk[];
+  /** Keys the logger's e-mail pseudonyms, so log lines cannot be reversed without a secret. */
+  logKey: Uint8Array;
   /** Reset base URL without its trailing slash, so links never carry "//"; undefined: the worker's own page. */
   resetUrl: string | undefined;
 }
@@ -78,14 +85,21 @@ function build(env: Env): Config {
     const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new ConfigError(`invalid configuration: ${where}`);
   }
-  const { JWT_SIGNING_KEY, ...rest } = parsed.data;
+  const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, ...rest } = parsed.data;
+  const resetUrl = rest.PASSWORD_RESET_URL?.replace(/\/+$/, "");
+  if (rest.JWT_ALGORITHM !== "HS256") {
+    const keys = parsePrivateKeys(JWT_PRIVATE_KEYS, rest.JWT_ALGORITHM);
+    if (typeof keys === "string") throw new ConfigError(keys);
+    const logKey = new TextEncoder().encode(keys[0]!.d);
+    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl };
+  }
   const signingKey = new TextEncoder().encode(JWT_SIGNING_KEY ?? "");
   if (signingKey.byteLength < MIN_KEY_BYTES) {
     throw new ConfigError(
       `JWT_SIGNING_KEY is ${signingKey.byteLength === 0 ? "missing" : "too short"}: set a secret of at least ${MIN_KEY_BYTES} bytes`,
     );
   }
-  return { ...rest, signingKey, resetUrl: rest.PASSWORD_RESET_URL?.replace(/\/+$/, "") };
+  return { ...rest, signingKey, privateKeys: [], logKey: signingKey, resetUrl };
 }
 
 /**

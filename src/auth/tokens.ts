@@ -1,5 +1,6 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../config";
+import { buildKeyring, type Keyring } from "./keys";
 import { randomHex, sha256Hex } from "./crypto";
 
 export type TokenType = "access" | "refresh";
@@ -23,20 +24,14 @@ export class TokenError extends Error {
   }
 }
 
-interface Keys {
-  sign: CryptoKey;
-  verify: CryptoKey;
-}
-const keyCache = new WeakMap<Config, Promise<Keys>>();
+const keyrings = new WeakMap<Config, Promise<Keyring>>();
 
-/** Imports the signing key once per isolate (per parsed config), not per token. */
-function keys(config: Config): Promise<Keys> {
-  let k = keyCache.get(config);
+/** Imports the keys once per isolate (per parsed config), not per token. */
+export function keyring(config: Config): Promise<Keyring> {
+  let k = keyrings.get(config);
   if (!k) {
-    k = crypto.subtle
-      .importKey("raw", config.signingKey, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"])
-      .then((key) => ({ sign: key, verify: key }));
-    keyCache.set(config, k);
+    k = buildKeyring(config.JWT_ALGORITHM, config.signingKey, config.privateKeys);
+    keyrings.set(config, k);
   }
   return k;
 }
@@ -62,10 +57,12 @@ export async function mintToken(config: Config, input: MintInput): Promise<{ tok
     user_id: input.userId,
     ...(input.sessionId ? { sid: input.sessionId } : {}),
   };
-  const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: config.JWT_ALGORITHM, typ: "JWT" });
+  const { sign } = await keyring(config);
+  // HS256 headers stay exactly simplejwt's ({alg, typ}); asymmetric ones name their key.
+  const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: config.JWT_ALGORITHM, typ: "JWT", ...(sign.kid ? { kid: sign.kid } : {}) });
   if (config.JWT_ISSUER) jwt.setIssuer(config.JWT_ISSUER);
   if (config.JWT_AUDIENCE) jwt.setAudience(config.JWT_AUDIENCE);
-  const token = await jwt.sign((await keys(config)).sign);
+  const token = await jwt.sign(sign.key);
   return { token, claims };
 }
 
@@ -75,8 +72,15 @@ export async function mintToken(config: Config, input: MintInput): Promise<{ tok
  */
 export async function verifyToken(config: Config, token: string, expected?: TokenType): Promise<TokenClaims> {
   let payload: Record<string, unknown>;
+  const { verify } = await keyring(config);
+  // HS256 has one key whatever the header says; asymmetric tokens must name a listed kid.
+  const keyFor = (header: { kid?: string }) => {
+    const key = verify.get(config.JWT_ALGORITHM === "HS256" ? undefined : header.kid);
+    if (!key) throw new TokenError("invalid");
+    return key;
+  };
   try {
-    ({ payload } = await jwtVerify(token, (await keys(config)).verify, {
+    ({ payload } = await jwtVerify(token, keyFor, {
       algorithms: [config.JWT_ALGORITHM],
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
@@ -84,7 +88,7 @@ export async function verifyToken(config: Config, token: string, expected?: Toke
       requiredClaims: ["exp", "jti", "token_type"],
     }));
   } catch (err) {
-    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw new TokenError("invalid");
+    if (err instanceof joseErrors.JOSEError || err instanceof TypeError || err instanceof TokenError) throw new TokenError("invalid");
     throw err;
   }
   const claims = toClaims(payload);

@@ -22,7 +22,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     console.error(JSON.stringify({ level: "error", event: "config_invalid", request_id: requestId, reason: err.message }));
     throw unavailable();
   }
-  const log = createLogger(requestId, config.signingKey);
+  const log = createLogger(requestId, config.logKey);
   const cf = (c.req.raw as { cf?: { country?: unknown } }).cf;
   c.set(
     "deps",
