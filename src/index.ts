@@ -1,8 +1,12 @@
 import app from "./app";
+import { deleteExpiredRecords } from "./cleanup";
 import type { Env } from "./config";
 
 export type { AppType } from "./app";
 
 export default {
   fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(deleteExpiredRecords(env));
+  },
 } satisfies ExportedHandler<Env>;
