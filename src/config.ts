@@ -51,6 +51,7 @@ const ConfigSchema = z.object({
   MAIL_API_KEY: optionalText,
   MAIL_FROM: z.string().min(3).default("Accounts <no-reply@example.com>"),
   MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  STORAGE_TIMEOUT_MS: z.coerce.number().int().min(50).default(5000),
   CORS_ALLOWED_ORIGINS: origins,
 });
 

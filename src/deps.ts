@@ -1,5 +1,6 @@
 import type { Config, Env } from "./config";
 import { getDb, type Db } from "./db/client";
+import { guardKv } from "./db/guard";
 import type { Logger } from "./log";
 import { httpMailer } from "./mail/http-mailer";
 import { logMailer } from "./mail/log-mailer";
@@ -18,6 +19,16 @@ export interface Deps {
 }
 
 const mailers = new WeakMap<Config, Mailer>();
+const kvs = new WeakMap<KVNamespace, KVNamespace>();
+
+function kvFor(kv: KVNamespace, timeoutMs: number): KVNamespace {
+  let guarded = kvs.get(kv);
+  if (!guarded) {
+    guarded = guardKv(kv, timeoutMs);
+    kvs.set(kv, guarded);
+  }
+  return guarded;
+}
 
 function mailerFor(config: Config): Mailer {
   let m = mailers.get(config);
@@ -37,5 +48,6 @@ export function buildDeps(
   defer: Deps["defer"],
   client: Deps["client"],
 ): Deps {
-  return { config, db: getDb(env.DB), kv: env.RESET_KV, mailer: mailerFor(config), log, defer, client };
+  const timeout = config.STORAGE_TIMEOUT_MS;
+  return { config, db: getDb(env.DB, timeout), kv: kvFor(env.RESET_KV, timeout), mailer: mailerFor(config), log, defer, client };
 }

@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { unavailable } from "../http/errors";
 import { json, UserError } from "../http/schemas";
 import type { AppEnv } from "../http/types";
 
@@ -27,11 +26,8 @@ export const healthRoutes = new OpenAPIHono<AppEnv>()
       responses: { 200: json(Status, "Healthy"), 503: json(UserError, "D1 unreachable") },
     }),
     async (c) => {
-      try {
-        await c.get("deps").db.run(sql`select 1`);
-      } catch {
-        throw unavailable();
-      }
+      // A failure throws StorageError: 503 in the envelope, nothing else revealed.
+      await c.get("deps").db.run(sql`select 1`);
       return c.json({ status: "ok" as const }, 200);
     },
   );

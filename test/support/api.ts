@@ -15,6 +15,8 @@ export interface ApiOptions {
   headers?: Record<string, string>;
   /** Vars to override for this call: the worker then runs with its own config for them. */
   vars?: Record<string, string>;
+  /** Bindings to replace for this call (fault injection: a wrapped D1 or KV). */
+  bindings?: Record<string, unknown>;
 }
 
 export interface ApiResponse<T = any> {
@@ -37,9 +39,9 @@ export async function api<T = any>(path: string, o: ApiOptions = {}): Promise<Ap
   headers["cf-connecting-ip"] ??= randomIp();
   const req = new Request(BASE + path, { method: o.method ?? (body === undefined ? "GET" : "POST"), headers, body });
   let res: Response;
-  if (o.vars) {
+  if (o.vars || o.bindings) {
     const ctx = createExecutionContext();
-    res = await app.fetch(req, envWith(o.vars), ctx);
+    res = await app.fetch(req, o.bindings ? { ...envWith(o.vars ?? {}), ...o.bindings } : envWith(o.vars!), ctx);
     await waitOnExecutionContext(ctx);
   } else {
     res = await exports.default.fetch(req);

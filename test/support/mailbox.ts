@@ -24,7 +24,14 @@ export function installMailbox(respond: (attempt: number) => Response | Promise<
     if (req.url !== MAIL_URL) return real(input as RequestInfo, init);
     attempts++;
     const body = (await req.json()) as Omit<CapturedMail, "authorization">;
-    const res = await respond(attempts);
+    // Honour the caller's abort signal, as a real network fetch does (the provider timeout).
+    const res = await Promise.race([
+      respond(attempts),
+      new Promise<never>((_, reject) => {
+        if (req.signal.aborted) reject(req.signal.reason);
+        req.signal.addEventListener("abort", () => reject(req.signal.reason));
+      }),
+    ]);
     if (res.ok) mails.push({ ...body, authorization: req.headers.get("authorization") });
     return res;
   });
