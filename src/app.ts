@@ -12,8 +12,10 @@ import { MSG } from "./http/messages";
 import type { AppEnv } from "./http/types";
 import { allowedMethods } from "./http/methods";
 import { validationHook } from "./http/validation";
+import { mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { jwksRoutes } from "./routes/jwks";
+import { resetPageRoutes } from "./routes/reset-page";
 import { sessionRoutes } from "./routes/sessions";
 import { tokenRoutes } from "./routes/token";
 import { userRoutes } from "./routes/user";
@@ -24,9 +26,10 @@ const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook
 app.use("*", securityHeaders, cors, requestContext);
 app.use("/api/*", jsonBody());
 
-const routes = app.route("/", userRoutes).route("/", tokenRoutes).route("/", sessionRoutes).route("/", healthRoutes).route("/", jwksRoutes);
+const routes = app.route("/", userRoutes).route("/", tokenRoutes).route("/", sessionRoutes).route("/", healthRoutes).route("/", jwksRoutes).route("/", resetPageRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+mountDocs(app);
 
 app.notFound((c) => {
   const allow = allowedMethods(app.routes, c.req.path);

@@ -58,6 +58,11 @@ export const userErrors = {
   429: json(UserError, "Throttled"),
   503: json(UserError, "Temporarily unavailable"),
 };
+/** What any route behind a bearer token may answer besides its own statuses. */
+export const authErrors = {
+  401: json(UserError, "Missing, invalid, expired or revoked access token"),
+  503: json(UserError, "Temporarily unavailable"),
+};
 export const tokenErrors = {
   400: json(TokenError, "Validation failed"),
   401: json(TokenError, "Invalid credentials or token"),

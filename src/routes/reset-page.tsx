@@ -1,10 +1,12 @@
-import { Hono, type Context } from "hono";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { DomainError } from "../auth/errors";
 import { assertPasswordRules } from "../auth/accounts";
 import { checkResetLink, confirmReset } from "../auth/reset";
-import { passwordField } from "../http/fields";
+import { StorageError } from "../db/guard";
+import { PASSWORD_MAX, passwordField } from "../http/fields";
 import { MAX_BODY_BYTES } from "../http/json-body";
 import { MSG } from "../http/messages";
 import type { AppEnv } from "../http/types";
@@ -16,10 +18,10 @@ import { DeadLinkPage, ProblemPage, ResetFormPage, SuccessPage, type FieldErrors
  * unset: server-rendered HTML, no script, a plain form POSTed back to the same URL. It
  * uses the same reset module as POST /api/user/reset-password, so the rules are one.
  *
- * Status codes: the form 200; a dead link 400 (the same answer the JSON API gives for it:
- * the request names a link that cannot be used, and a 4xx keeps it out of caches, logs of
- * "successful" hits and link checkers' "ok" lists; browsers render the page either way);
- * a form with errors 400; success 200; 413 and 415 as the API.
+ * Status codes: the form 200; a dead link 400 (as the JSON API answers it: the request
+ * names a link that cannot be used, and monitoring and link checkers should see that;
+ * browsers render the page either way); a form with errors 400; success 200; 413 and 415
+ * as the API; storage down 503.
  */
 const PATH = "/reset-password/:uid/:token";
 const FORM_TYPE = "application/x-www-form-urlencoded";
@@ -89,7 +91,49 @@ function cleanField(form: URLSearchParams, name: "password" | "password2"): { va
   return { errors: [...new Set(errors)] };
 }
 
-export const resetPageRoutes = new Hono<AppEnv>()
+// Documented in the OpenAPI document (pages tag) but not validated by it: the handlers
+// read the form themselves, for the pages' own 413/415 answers and field errors.
+const pages = new OpenAPIHono<AppEnv>();
+const Params = z.object({
+  uid: z.string().openapi({ param: { name: "uid", in: "path" }, description: "The account id, base64url (Django's urlsafe_base64_encode)", example: "MQ" }),
+  token: z.string().openapi({ param: { name: "token", in: "path" }, description: "The one-time token from the mail (43 base64url characters)" }),
+});
+const htmlResponse = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
+pages.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/reset-password/{uid}/{token}",
+  tags: ["pages"],
+  summary: "The password-reset page the mail links to (HTML, no script)",
+  request: { params: Params },
+  responses: { 200: htmlResponse("The form"), 400: htmlResponse("The link has expired, was used, superseded or tampered with"), 500: htmlResponse("Server error"), 503: htmlResponse("Storage unavailable") },
+});
+pages.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/reset-password/{uid}/{token}",
+  tags: ["pages"],
+  summary: "The reset page's form: sets the new password",
+  request: {
+    params: Params,
+    body: {
+      required: true,
+      content: {
+        [FORM_TYPE]: {
+          schema: z.object({ password: z.string().max(PASSWORD_MAX), password2: z.string().max(PASSWORD_MAX) }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: htmlResponse("Password changed; every session of the account is signed out"),
+    400: htmlResponse("The form again with field errors, or the dead-link page"),
+    413: htmlResponse("Body over 64 KiB"),
+    415: htmlResponse("Not application/x-www-form-urlencoded"),
+    500: htmlResponse("Server error"),
+    503: htmlResponse("Storage unavailable"),
+  },
+});
+
+export const resetPageRoutes = pages
   .get(PATH, async (c) => {
     const { uid, token } = c.req.param();
     try {
@@ -103,7 +147,7 @@ export const resetPageRoutes = new Hono<AppEnv>()
   .post(PATH, async (c) => {
     const { uid, token } = c.req.param();
     const d = c.get("deps");
-    const back = c.req.path;
+    const back = new URL(c.req.url).pathname; // as the browser has it, trailing slash kept
     const body = await readForm(c.req.raw);
     if (!body.ok) {
       return body.status === 413
@@ -149,7 +193,23 @@ export const resetPageRoutes = new Hono<AppEnv>()
     return render(c, 400, <ResetFormPage email={user.email} errors={errors} />);
   })
   .onError((err, c) => {
-    // Same log line as the app's handler; a person gets a page instead of JSON.
-    console.error(JSON.stringify({ level: "error", event: "unhandled_error", request_id: c.get("requestId"), error: String((err as Error)?.stack ?? err) }));
+    // The app's handler would answer JSON; a person gets a page. Same log events as there.
+    const requestId = c.get("requestId");
+    const storage = storageCause(err);
+    if (storage) {
+      console.error(JSON.stringify({ level: "error", event: "storage_unavailable", request_id: requestId, store: storage.store, reason: storage.reason }));
+      return render(c, 503, <ProblemPage title="Service temporarily unavailable" message="Your password was not changed. Please try again in a moment." />);
+    }
+    // Name and stack frames only: Drizzle puts query parameters (addresses) in the message.
+    const error = err instanceof Error ? `${err.name}: ${err.message.split("\nparams:")[0]}\n${(err.stack ?? "").split("\n").filter((l) => l.trimStart().startsWith("at ")).slice(0, 8).join("\n")}` : String(err);
+    console.error(JSON.stringify({ level: "error", event: "unhandled_error", request_id: requestId, error }));
     return render(c, 500, <ProblemPage title="Something went wrong" message="Your password was not changed. Please try again in a moment." />);
   });
+
+/** The StorageError behind an error, if any (Drizzle wraps driver errors in its own, with `cause`). */
+function storageCause(err: unknown): StorageError | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as Error).cause, depth++) {
+    if (e instanceof StorageError) return e;
+  }
+  return undefined;
+}

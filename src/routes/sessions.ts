@@ -4,7 +4,7 @@ import { listSessions, revokeAllSessions, revokeOwnSession } from "../auth/sessi
 import { requireAccessToken } from "../http/authenticate";
 import { toApiError } from "../http/domain-errors";
 import { booleanField } from "../http/fields";
-import { body, json, UserError, userErrors } from "../http/schemas";
+import { authErrors, body, json, UserError, userErrors } from "../http/schemas";
 import type { AppEnv } from "../http/types";
 import { validationHook } from "../http/validation";
 
@@ -24,7 +24,6 @@ const LogoutAllResult = z.object({ msg: z.string(), revoked: z.number().int() })
 const SessionParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 
 const bearer = [{ bearerAuth: [] }];
-const unauthorized = { 401: json(UserError, "Missing, invalid, expired or revoked access token") };
 
 /** The caller's sessions (one per login): list them, end one, end all. */
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -36,7 +35,7 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       summary: "The caller's live sessions",
       security: bearer,
       middleware: [requireAccessToken] as const,
-      responses: { 200: json(z.array(Session), "Live sessions, most recently used first"), ...unauthorized },
+      responses: { 200: json(z.array(Session), "Live sessions, most recently used first"), ...authErrors },
     }),
     async (c) => {
       const { user, claims } = c.get("auth");
@@ -52,7 +51,7 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       security: bearer,
       middleware: [requireAccessToken] as const,
       request: { params: SessionParams },
-      responses: { 204: { description: "Ended" }, ...unauthorized, 404: json(UserError, "No such session of the caller") },
+      responses: { 204: { description: "Ended" }, ...authErrors, 404: json(UserError, "No such session of the caller") },
     }),
     async (c) => {
       try {
@@ -73,7 +72,7 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       security: bearer,
       middleware: [requireAccessToken] as const,
       request: body(LogoutAllBody),
-      responses: { 200: json(LogoutAllResult, "Sessions ended"), ...unauthorized, ...userErrors },
+      responses: { 200: json(LogoutAllResult, "Sessions ended"), ...authErrors, ...userErrors },
     }),
     async (c) => {
       const { user, claims } = c.get("auth");

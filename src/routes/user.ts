@@ -7,6 +7,7 @@ import { toApiError } from "../http/domain-errors";
 import { ApiError, nonFieldError } from "../http/errors";
 import { MSG } from "../http/messages";
 import {
+  authErrors,
   body,
   ChangePasswordBody,
   json,
@@ -26,7 +27,6 @@ import { clientIp, throttle, throttleLogin } from "../http/throttle";
 import { validationHook } from "../http/validation";
 
 const bearer = [{ bearerAuth: [] }];
-const unauthorized = { 401: json(UserError, "Missing, invalid, expired or revoked access token") };
 
 /** Runs a module call; its refusals become the account API's errors. */
 async function call<T>(work: Promise<T>): Promise<T> {
@@ -91,7 +91,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       summary: "The signed-in user",
       security: bearer,
       middleware: [requireAccessToken] as const,
-      responses: { 200: json(Profile, "The user"), ...unauthorized, 503: userErrors[503] },
+      responses: { 200: json(Profile, "The user"), ...authErrors },
     }),
     (c) => {
       const { user } = c.get("auth");
@@ -119,7 +119,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       security: bearer,
       middleware: [requireAccessToken] as const,
       request: body(ChangePasswordBody),
-      responses: { 200: json(Msg, "Changed; every other session is signed out"), ...unauthorized, ...userErrors },
+      responses: { 200: json(Msg, "Changed; every other session is signed out"), ...authErrors, ...userErrors },
     }),
     async (c) => {
       const b = c.req.valid("json");

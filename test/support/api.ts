@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import app from "../../src/app";
+import { checkAgainstDocument } from "./contract-check";
 
 export const BASE = "https://auth.test";
 
@@ -53,6 +54,8 @@ export async function api<T = any>(path: string, o: ApiOptions = {}): Promise<Ap
   } catch {
     /* not JSON: the raw text is kept for the assertion to show */
   }
+  // Every answer the suite receives must match the OpenAPI document.
+  checkAgainstDocument(req.method, req.url, res.status, res.headers.get("content-type"), parsed);
   return { status: res.status, headers: res.headers, body: parsed as T };
 }
 

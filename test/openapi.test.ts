@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import app from "../src/app";
+import { api } from "./support/api";
+
+describe("OpenAPI document", () => {
+  it("is OpenAPI 3.1 with the bearer scheme and every route the app serves", async () => {
+    const res = await api("/api/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = res.body;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    const documented = new Set<string>();
+    for (const [path, ops] of Object.entries<Record<string, unknown>>(doc.paths)) {
+      for (const method of Object.keys(ops)) documented.add(`${method.toUpperCase()} ${path.replace(/\/$/, "").replace(/\{(\w+)\}/g, ":$1")}`);
+    }
+    const served = app.routes
+      .filter((r) => r.method !== "ALL" && !["/api/openapi.json", "/api/docs"].includes(r.path))
+      .map((r) => `${r.method} ${r.path.replace(/\/$/, "")}`);
+    expect(served.length).toBeGreaterThan(10);
+    for (const route of served) expect(documented, route).toContain(route);
+  });
+
+  it("names Django's canonical paths, with the trailing slash", async () => {
+    const { body } = await api("/api/openapi.json");
+    expect(Object.keys(body.paths)).toContain("/api/user/login/");
+    expect(Object.keys(body.paths)).toContain("/api/user/reset-password/{uid}/{token}/");
+  });
+});
+
+describe("docs UI", () => {
+  it("serves Scalar's page pointing at the document, under a CSP with a nonce", async () => {
+    const res = await api("/api/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(String(res.body)).toContain("/api/openapi.json");
+    const csp = res.headers.get("content-security-policy")!;
+    const nonce = csp.match(/'nonce-([0-9a-f]+)'/)![1]!;
+    expect(String(res.body)).toContain(`nonce="${nonce}"`);
+    expect(csp).toContain("frame-ancestors 'none'");
+  });
+});
