@@ -12,11 +12,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { existsSync } from "node:fs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const CHROMIUM = "/usr/bin/chromium";
+if (!existsSync(CHROMIUM)) {
+  console.error(`The browser test needs Debian's Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does this on CI).`);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
 const OVERALL_MS = 90_000;
 const NEW_PASSWORD = "Amber-Canyon-4817";
 const DEAD = "This link has expired or was already used";
