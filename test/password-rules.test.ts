@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import commonPasswordsText from "../src/auth/common-passwords.txt";
-import { PASSWORD_RULES_HELP, passwordProblems, type PasswordOwner } from "../src/auth/password-rules";
+import commonPasswordsText from "../data/common-passwords.txt";
+import { commonPasswordList, PASSWORD_RULES_HELP, passwordProblems, type PasswordOwner } from "../src/auth/password-rules";
 
 const SIMILAR_EMAIL = "The password is too similar to the Email.";
 const SIMILAR_NAME = "The password is too similar to the name.";
@@ -99,6 +99,10 @@ describe("CommonPasswordValidator", () => {
   it("ships Django's full list", () => {
     expect(entries.length).toBeGreaterThanOrEqual(10_000);
     expect(new Set(entries).size).toBe(entries.length);
+  });
+
+  it("decodes the bundled front-coded list to exactly Django's list", () => {
+    expect(commonPasswordList()).toEqual(entries);
   });
 
   it("rejects list entries after lower() and strip()", () => {

@@ -3,9 +3,10 @@
  * so the worker rejects exactly the passwords the Django service rejected, with the
  * same English messages, in the same order.
  *
- * common-passwords.txt is Django 3.2's own list (django/contrib/auth/common-passwords.txt.gz,
+ * data/common-passwords.txt is Django 3.2's own list (django/contrib/auth/common-passwords.txt.gz,
  * from Royce Williams' list, as shipped by Debian's python3-django), BSD-3-Clause licensed
- * by the Django Software Foundation; it is stored unzipped, one lowercased entry per line.
+ * by the Django Software Foundation, one lowercased entry per line; the worker imports its
+ * front-coded form (common-passwords.fc.txt, made by scripts/build-common-passwords.mjs).
  *
  * Python semantics that JavaScript does not give for free, and how they are matched:
  * - len() counts code points, so lengths and character iteration use `for…of`, never `.length`.
@@ -17,7 +18,7 @@
  * - str.strip() and str.isdigit() use Python's own sets, spelled out below, because
  *   String#trim() and \p{Nd} differ from them.
  */
-import commonPasswordsText from "./common-passwords.txt";
+import encodedCommonPasswords from "./common-passwords.fc.txt";
 
 export interface PasswordOwner {
   email?: string | null;
@@ -77,6 +78,18 @@ function countChars(s: string): Map<string, number> {
   return counts;
 }
 
+/** Django's list, decoded from its front-coded form (see scripts/build-common-passwords.mjs). */
+export function commonPasswordList(): string[] {
+  const out: string[] = [];
+  let prev = "";
+  for (const line of encodedCommonPasswords.split("\n")) {
+    if (line === "") continue;
+    prev = prev.slice(0, line.charCodeAt(0) - 48) + line.slice(1);
+    out.push(prev);
+  }
+  return out;
+}
+
 // Parsed on first use rather than at import, so isolates that never check a password
 // don't pay for ~20k Set insertions; then reused for the isolate's lifetime.
 let commonPasswords: Set<string> | undefined;
@@ -84,7 +97,7 @@ let commonPasswords: Set<string> | undefined;
 function isCommon(candidate: string): boolean {
   if (!commonPasswords) {
     commonPasswords = new Set();
-    for (const line of commonPasswordsText.split("\n")) {
+    for (const line of commonPasswordList()) {
       // Strip like Django does, which also absorbs CRLF checkouts; the trailing newline's
       // "" must not make the empty password "common".
       const entry = pyStrip(line);
