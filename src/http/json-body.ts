@@ -5,6 +5,16 @@ import { MSG } from "./messages";
 export const MAX_BODY_BYTES = 64 * 1024;
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
+/**
+ * The request body if it is at most MAX_BODY_BYTES (declared or streamed); null as soon as
+ * it is larger, without reading the rest. Shared by the JSON API and the HTML form.
+ */
+export async function readBoundedBody(req: Request): Promise<Uint8Array | null> {
+  const declared = req.headers.get("content-length");
+  if (declared && Number(declared) > MAX_BODY_BYTES) return null;
+  return req.body ? readLimited(req.body, MAX_BODY_BYTES) : new Uint8Array();
+}
+
 /** Reads at most `limit` bytes; null as soon as the body is larger, without reading the rest. */
 async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | null> {
   const reader = body.getReader();
@@ -39,11 +49,8 @@ const describe = (v: unknown) => (v === null ? "NoneType" : Array.isArray(v) ? "
  */
 export const jsonBody = (): MiddlewareHandler => async (c, next) => {
   if (!["POST", "PUT", "PATCH"].includes(c.req.method)) return next();
-  const tooLarge = () => detailError(413, MSG.tooLarge, "payload_too_large");
-  const declared = c.req.header("content-length");
-  if (declared && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
-  const raw = c.req.raw.body ? await readLimited(c.req.raw.body, MAX_BODY_BYTES) : new Uint8Array();
-  if (raw === null) throw tooLarge();
+  const raw = await readBoundedBody(c.req.raw);
+  if (raw === null) throw detailError(413, MSG.tooLarge, "payload_too_large");
 
   let value: unknown = {};
   if (raw.byteLength > 0) {

@@ -7,7 +7,7 @@ import { assertPasswordRules } from "../auth/accounts";
 import { checkResetLink, confirmReset } from "../auth/reset";
 import { StorageError } from "../db/guard";
 import { PASSWORD_MAX, passwordField } from "../http/fields";
-import { MAX_BODY_BYTES } from "../http/json-body";
+import { readBoundedBody } from "../http/json-body";
 import { MSG } from "../http/messages";
 import type { AppEnv } from "../http/types";
 import { styleSource } from "../pages/layout";
@@ -48,32 +48,11 @@ type FormBody = { ok: true; form: URLSearchParams } | { ok: false; status: 413 |
 
 /** The body, under the API's own limits: at most 64 KiB (413), form-encoded (415); empty is an empty form. */
 async function readForm(req: Request): Promise<FormBody> {
-  const declared = req.headers.get("content-length");
-  if (declared && Number(declared) > MAX_BODY_BYTES) return { ok: false, status: 413 };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    const reader = req.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        return { ok: false, status: 413 };
-      }
-      chunks.push(value);
-    }
-  }
-  if (size === 0) return { ok: true, form: new URLSearchParams() };
+  const bytes = await readBoundedBody(req);
+  if (bytes === null) return { ok: false, status: 413 };
+  if (bytes.byteLength === 0) return { ok: true, form: new URLSearchParams() };
   const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== FORM_TYPE) return { ok: false, status: 415 };
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
   return { ok: true, form: new URLSearchParams(new TextDecoder().decode(bytes)) };
 }
 
