@@ -134,7 +134,7 @@ describe("security headers", () => {
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
       expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
       expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
     }
   });
 });

@@ -15,6 +15,8 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
     if (!h.has(name)) h.set(name, value);
   };
   set("X-Request-Id", c.get("requestId") ?? "");
+  // The contract names the charset; Hono's c.json() leaves it implicit.
+  if (h.get("Content-Type") === "application/json") h.set("Content-Type", "application/json; charset=utf-8");
   set("Cache-Control", "no-store");
   set("X-Content-Type-Options", "nosniff");
   set("Referrer-Policy", "no-referrer");
