@@ -15,6 +15,11 @@ import { hashPassword } from "./passwords";
  */
 const nonceKey = (hash: string) => `reset:${hash}`;
 const userKey = (id: number) => `reset-user:${id}`;
+/** Written for unknown addresses, so both answers wait on the same two KV writes. */
+const decoyKey = (hash: string, n: number) => `reset-decoy:${n}:${hash}`;
+const DECOY_TTL = 60; // KV's minimum
+
+const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 interface NonceRecord {
   u: number;
@@ -33,14 +38,18 @@ export function decodeUid(uid: string): number | null {
 
 /**
  * Sends a reset link to an active account; for any other address does the same shape of
- * work (one read, one KV call) and sends nothing, so the answer reveals nothing.
+ * work (one D1 read, two KV writes, nothing awaited after them) and sends nothing, so
+ * neither the answer nor its timing tells the two apart. The mail goes out after the answer.
  */
 export async function requestReset(d: Deps, email: string, linkBase: string): Promise<void> {
   const user = await findUserByEmail(d.db, normalizeEmail(email));
   const nonce = randomToken(32);
   const hash = await sha256Hex(nonce);
   if (!user || !user.isActive) {
-    await d.kv.get(nonceKey(hash));
+    // Values of the same shape and size as a real link's, so storing them costs the same.
+    const ttl = { expirationTtl: DECOY_TTL };
+    const decoy: NonceRecord = { u: 0, v: 0 };
+    await Promise.all([d.kv.put(decoyKey(hash, 1), JSON.stringify(decoy), ttl), d.kv.put(decoyKey(hash, 2), hash, ttl)]);
     d.log.event("reset_requested", { email: await d.log.emailRef(email), known: false });
     return;
   }
@@ -48,10 +57,13 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
   const record: NonceRecord = { u: user.id, v: user.passwordVersion };
   await Promise.all([d.kv.put(nonceKey(hash), JSON.stringify(record), ttl), d.kv.put(userKey(user.id), hash, ttl)]);
   const link = `${linkBase}/${encodeUid(user.id)}/${nonce}/`;
-  const mail = resetPasswordMail(user.email, user.name, link, Math.round(d.config.PASSWORD_RESET_TIMEOUT / 60));
   d.log.event("reset_requested", { user_id: user.id, known: true });
+  // Even composing and starting the send waits for the next turn of the event loop, after
+  // the answer has left: a registered address must not answer any later than an unknown one.
   d.defer(
-    d.mailer.send(mail).then(
+    afterResponse()
+      .then(() => d.mailer.send(resetPasswordMail(user.email, user.name, link, Math.round(d.config.PASSWORD_RESET_TIMEOUT / 60))))
+      .then(
       () => d.log.event("mail_sent", { user_id: user.id, kind: "password_reset" }),
       (err: unknown) => d.log.event("mail_failed", { user_id: user.id, kind: "password_reset", reason: String((err as Error)?.message ?? err) }),
     ),
