@@ -17,9 +17,10 @@ const DEAD = "This link has expired or was already used";
 const SUCCESS = "Your password has been changed. You can now sign in with your new password.";
 
 async function pageLink(email: string) {
+  const before = mailbox.countFor(email);
   const res = await api("/api/user/send-reset-password-email/", { body: { email }, vars: OWN_PAGE });
   expect(res.status).toBe(200);
-  const link = linkFrom(await mailbox.waitFor(email));
+  const link = linkFrom(await mailbox.waitFor(email, 5000, before));
   return { ...link, path: new URL(link.url).pathname };
 }
 

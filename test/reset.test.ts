@@ -14,10 +14,11 @@ const INVALID = { errors: { non_field_errors: ["Token is not Valid or Expired"] 
 const NEW_PASSWORD = "Fresh-Meadow-2024";
 
 async function requestLink(email: string) {
+  const before = mailbox.countFor(email);
   const res = await api("/api/user/send-reset-password-email/", { body: { email } });
   expect(res.status).toBe(200);
   expect(res.body).toEqual(SENT);
-  return linkFrom(await mailbox.waitFor(email));
+  return linkFrom(await mailbox.waitFor(email, 5000, before));
 }
 
 const confirm = (uid: string, token: string, password = NEW_PASSWORD, password2 = password) =>

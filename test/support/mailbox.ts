@@ -39,11 +39,17 @@ export function installMailbox(respond: (attempt: number) => Response | Promise<
     mails,
     attempts: () => attempts,
     restore: () => spy.mockRestore(),
-    /** Waits for the mail sent after the response (waitUntil), as a user waits for their inbox. */
-    async waitFor(to: string, timeoutMs = 5000): Promise<CapturedMail> {
+    /** How many mails have arrived for `to` so far. */
+    countFor: (to: string) => mails.filter((m) => m.to.includes(to)).length,
+    /**
+     * Waits for the mail sent after the response (waitUntil), as a user waits for their
+     * inbox; with `after`, for a mail beyond the first `after` ones to that address.
+     */
+    async waitFor(to: string, timeoutMs = 5000, after = 0): Promise<CapturedMail> {
       const started = Date.now();
       for (;;) {
-        const found = mails.filter((m) => m.to.includes(to)).at(-1);
+        const mine = mails.filter((m) => m.to.includes(to));
+        const found = mine.length > after ? mine.at(-1) : undefined;
         if (found) return found;
         if (Date.now() - started > timeoutMs) throw new Error(`no mail for ${to} within ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 20));
