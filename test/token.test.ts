@@ -111,6 +111,17 @@ describe("POST /api/token/verify/", () => {
     expect(missing.body).toEqual({ token: ["This field is required."] });
   });
 
+  it("a token verified once still expires on time (the verification cache keeps no expired token alive)", async () => {
+    const u = await registerUser();
+    const now = Math.floor(Date.now() / 1000);
+    const short = await signTestToken({ ...claimsOf(u.access), iat: now, exp: now + 2 });
+    expect((await api("/api/token/verify/", { body: { token: short } })).status).toBe(200);
+    expect((await api("/api/user/profile/", { token: short })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, (now + 2 - Date.now() / 1000) * 1000 + 50));
+    expect((await api("/api/token/verify/", { body: { token: short } })).body).toEqual(INVALID);
+    expect((await api("/api/user/profile/", { token: short })).status).toBe(401);
+  });
+
   it("applies LEEWAY to exp and to a future iat", async () => {
     const u = await registerUser();
     const now = Math.floor(Date.now() / 1000);

@@ -71,6 +71,32 @@ export async function mintToken(config: Config, input: MintInput): Promise<{ tok
  * simplejwt requires. With `expected`, a token of the other type is refused.
  */
 export async function verifyToken(config: Config, token: string, expected?: TokenType): Promise<TokenClaims> {
+  const claims = verifiedCache(config).get(token) ?? (await verifySignatureAndClaims(config, token));
+  // Checked on every use, cached or not: the cache only spares the signature check.
+  if (claims.exp <= Date.now() / 1000 - config.LEEWAY) throw new TokenError("invalid");
+  if (expected && claims.token_type !== expected) throw new TokenError("wrong_type");
+  return claims;
+}
+
+/**
+ * Tokens whose signature and claims already passed, by their exact bytes, per config (so
+ * per key set: a changed key starts an empty cache). A front end sends the same access
+ * token for minutes; this spares the signature check on all but the first. Only the
+ * expiry can change a verified token's validity, and verifyToken checks it every time.
+ */
+const verifiedCaches = new WeakMap<Config, Map<string, TokenClaims>>();
+const MAX_VERIFIED = 1000;
+
+function verifiedCache(config: Config) {
+  let cache = verifiedCaches.get(config);
+  if (!cache) {
+    cache = new Map();
+    verifiedCaches.set(config, cache);
+  }
+  return cache;
+}
+
+async function verifySignatureAndClaims(config: Config, token: string): Promise<TokenClaims> {
   let payload: Record<string, unknown>;
   const { verify } = await keyring(config);
   // HS256 has one key whatever the header says; asymmetric tokens must name a listed kid.
@@ -94,7 +120,9 @@ export async function verifyToken(config: Config, token: string, expected?: Toke
   const claims = toClaims(payload);
   // jose only bounds iat with maxTokenAge; a token from the future is forged or from a skewed clock.
   if (claims.iat > Date.now() / 1000 + config.LEEWAY) throw new TokenError("invalid");
-  if (expected && claims.token_type !== expected) throw new TokenError("wrong_type");
+  const cache = verifiedCache(config);
+  if (cache.size >= MAX_VERIFIED) cache.delete(cache.keys().next().value!);
+  cache.set(token, claims);
   return claims;
 }
 

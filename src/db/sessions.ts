@@ -50,8 +50,19 @@ export async function adoptSession(db: Db, s: NewSession) {
   ]);
 }
 
-/** A refresh token's record with what decides whether it may still be used. */
+const preparedFor = new WeakMap<Db, ReturnType<typeof buildRefreshRecordQuery>>();
+
+/** A refresh token's record with what decides whether it may still be used. Prepared once per Db. */
 export async function findRefreshRecord(db: Db, jtiHash: string) {
+  let q = preparedFor.get(db);
+  if (!q) {
+    q = buildRefreshRecordQuery(db);
+    preparedFor.set(db, q);
+  }
+  return q.get({ jtiHash });
+}
+
+function buildRefreshRecordQuery(db: Db) {
   return db
     .select({
       sessionId: refreshTokens.sessionId,
@@ -64,8 +75,8 @@ export async function findRefreshRecord(db: Db, jtiHash: string) {
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .innerJoin(users, eq(users.id, refreshTokens.userId))
-    .where(eq(refreshTokens.jtiHash, jtiHash))
-    .get();
+    .where(eq(refreshTokens.jtiHash, sql.placeholder("jtiHash")))
+    .prepare();
 }
 
 export interface Rotation {
