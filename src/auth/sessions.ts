@@ -4,6 +4,7 @@ import type { User } from "../db/schema";
 import {
   addRefreshToken,
   adoptSession,
+  rotateIfLive,
   findRefreshRecord,
   revokeSessionStatement,
   rotateRefreshToken,
@@ -82,6 +83,19 @@ async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: 
 export async function refreshSession(d: Deps, token: string): Promise<{ access: string; refresh?: string }> {
   const claims = await verify(d, token, "refresh");
   const jtiHash = await jtiKey(claims.jti);
+  const cfg = d.config;
+  if (cfg.ROTATE_REFRESH_TOKENS && cfg.BLACKLIST_AFTER_ROTATION) {
+    // The usual refresh: one batch. Anything unusual falls through to the read below.
+    const now = Date.now();
+    const sessionId = await rotateIfLive(d.db, {
+      jtiHash,
+      successorHash: await jtiKey(await deriveId(claims.jti, "refresh")),
+      userId: claims.user_id,
+      now: new Date(now),
+      expiresAt: new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000),
+    });
+    if (sessionId) return successorPair(d, claims, sessionId, now);
+  }
   let record = await findRefreshRecord(d.db, jtiHash);
   if (!record && !claims.sid) record = await adoptLegacyRefreshToken(d, claims, jtiHash);
   const now = Date.now();
@@ -95,7 +109,6 @@ export async function refreshSession(d: Deps, token: string): Promise<{ access: 
     throw new DomainError("token_invalid");
   }
   const { sessionId } = record;
-  const cfg = d.config;
 
   if (!cfg.ROTATE_REFRESH_TOKENS) {
     d.defer(touchSession(d.db, sessionId, new Date(now)));

@@ -112,6 +112,52 @@ export async function rotateRefreshToken(db: Db, r: Rotation): Promise<Date | nu
   return rotated[0]?.rotatedAt ?? null;
 }
 
+/**
+ * The common case of a refresh in one round trip: retire the token only if it is live (not
+ * yet rotated, not expired, its session not revoked, its user active) and, in the same
+ * batch, record its successor and touch the session, both conditional on that retirement
+ * having happened at `now`. Returns the session id, or null when the token was not live
+ * (the caller then reads the record to tell a racing tab from a replay or a dead token).
+ */
+export async function rotateIfLive(db: Db, r: Omit<Rotation, "sessionId">): Promise<string | null> {
+  const now = r.now.getTime();
+  const retiredNow = sql`(select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.jtiHash} = ${r.jtiHash} and ${refreshTokens.rotatedAt} = ${now})`;
+  const [retired] = await db.batch([
+    db
+      .update(refreshTokens)
+      .set({ rotatedAt: r.now })
+      .where(
+        and(
+          eq(refreshTokens.jtiHash, r.jtiHash),
+          eq(refreshTokens.userId, r.userId),
+          isNull(refreshTokens.rotatedAt),
+          gt(refreshTokens.expiresAt, r.now),
+          sql`exists (select 1 from sessions where sessions.id = refresh_tokens.session_id and sessions.revoked_at is null)`,
+          sql`exists (select 1 from users where users.id = refresh_tokens.user_id and users.is_active = 1)`,
+        ),
+      )
+      .returning({ sessionId: refreshTokens.sessionId }),
+    db
+      .insert(refreshTokens)
+      .select(
+        db
+          .select({
+            jtiHash: sql<string>`${r.successorHash}`.as("jti_hash"),
+            sessionId: refreshTokens.sessionId,
+            userId: refreshTokens.userId,
+            issuedAt: sql<number>`${now}`.as("issued_at"),
+            expiresAt: sql<number>`${r.expiresAt.getTime()}`.as("expires_at"),
+            rotatedAt: sql<null>`null`.as("rotated_at"),
+          })
+          .from(refreshTokens)
+          .where(and(eq(refreshTokens.jtiHash, r.jtiHash), eq(refreshTokens.rotatedAt, r.now))),
+      )
+      .onConflictDoNothing(),
+    db.update(sessions).set({ lastUsedAt: r.now, expiresAt: r.expiresAt }).where(sql`${sessions.id} = ${retiredNow}`),
+  ]);
+  return retired[0]?.sessionId ?? null;
+}
+
 /** Records a new refresh token in a session without retiring the old one (BLACKLIST_AFTER_ROTATION=false). */
 export async function addRefreshToken(db: Db, r: Omit<Rotation, "jtiHash">) {
   await db.batch([

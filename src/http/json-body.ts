@@ -4,15 +4,20 @@ import { MSG } from "./messages";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
  * The request body if it is at most MAX_BODY_BYTES (declared or streamed); null as soon as
  * it is larger, without reading the rest. Shared by the JSON API and the HTML form.
  */
 export async function readBoundedBody(req: Request): Promise<Uint8Array | null> {
+  if (!req.body) return new Uint8Array();
   const declared = req.headers.get("content-length");
   if (declared && Number(declared) > MAX_BODY_BYTES) return null;
-  return req.body ? readLimited(req.body, MAX_BODY_BYTES) : new Uint8Array();
+  // A declared small body is read in one call (the runtime enforces the declared length);
+  // only a body of unknown length is streamed and counted.
+  if (declared && !req.headers.has("transfer-encoding")) return new Uint8Array(await req.arrayBuffer());
+  return readLimited(req.body, MAX_BODY_BYTES);
 }
 
 /** Reads at most `limit` bytes; null as soon as the body is larger, without reading the rest. */
@@ -57,7 +62,7 @@ export const jsonBody = (): MiddlewareHandler => async (c, next) => {
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
     if (!JSON_TYPE.test(type)) throw detailError(415, MSG.unsupportedMediaType(type), "unsupported_media_type");
     try {
-      value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(raw));
+      value = JSON.parse(utf8.decode(raw));
     } catch {
       throw detailError(400, MSG.parseError, "parse_error");
     }
