@@ -26,7 +26,13 @@ const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook
 app.use("*", securityHeaders, cors, requestContext);
 app.use("/api/*", jsonBody());
 
-const routes = app.route("/", userRoutes).route("/", tokenRoutes).route("/", sessionRoutes).route("/", healthRoutes).route("/", jwksRoutes).route("/", resetPageRoutes);
+const routes = app
+  .route("/", userRoutes)
+  .route("/", tokenRoutes)
+  .route("/", sessionRoutes)
+  .route("/", healthRoutes)
+  .route("/", jwksRoutes)
+  .route("/", resetPageRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 mountDocs(app);
@@ -52,16 +58,15 @@ const describeError = (err: unknown) =>
 
 app.onError((err, c) => {
   let apiError: ApiError;
+  const storage = storageError(err);
   if (err instanceof ApiError) apiError = err;
   else if (err instanceof DomainError) apiError = toApiError(err, isTokenPath(c.req.path) ? "token_view" : "user_view");
   else if (err instanceof HTTPException && err.status < 500) apiError = detailError(err.status, err.message || MSG.parseError, "error");
-  else if (storageError(err)) {
+  else if (storage) {
     // Storage down or slow: the client may retry; the operator finds the request id in the log.
-    const { store, reason } = storageError(err)!;
-    console.error(JSON.stringify({ level: "error", event: "storage_unavailable", request_id: c.get("requestId"), store, reason }));
+    console.error(JSON.stringify({ level: "error", event: "storage_unavailable", request_id: c.get("requestId"), store: storage.store, reason: storage.reason }));
     apiError = unavailable();
-  }
-  else {
+  } else {
     // Unknown failures: logged with the request id for the operator; the client learns nothing.
     console.error(JSON.stringify({ level: "error", event: "unhandled_error", request_id: c.get("requestId"), error: describeError(err) }));
     apiError = detailError(500, MSG.serverError, "error");
