@@ -150,6 +150,16 @@ describe("POST /api/user/login/", () => {
     }
   });
 
+  it("re-hashes at the configured cost when BCRYPT_COST changed", async () => {
+    const u = await registerUser();
+    const hash = () => env.DB.prepare("SELECT password FROM users WHERE lower(email) = lower(?)").bind(u.email).first<{ password: string }>();
+    expect((await hash())!.password).toMatch(/^bcrypt_sha256\$\$2b\$04\$/);
+    const res = await api("/api/user/login/", { body: { email: u.email, password: u.password }, vars: { BCRYPT_COST: "5" } });
+    expect(res.status).toBe(200);
+    expect((await hash())!.password).toMatch(/^bcrypt_sha256\$\$2b\$05\$/);
+    expect((await api("/api/user/login/", { body: { email: u.email, password: u.password } })).status).toBe(200);
+  });
+
   it("requires both fields", async () => {
     const res = await api("/api/user/login/", { body: {} });
     expect(res.status).toBe(400);
