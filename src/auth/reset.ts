@@ -15,11 +15,16 @@ import { hashPassword } from "./passwords";
  */
 const nonceKey = (hash: string) => `reset:${hash}`;
 const userKey = (id: number) => `reset-user:${id}`;
-/** Written for unknown addresses, so both answers wait on the same two KV writes. */
-const decoyKey = (hash: string, n: number) => `reset-decoy:${n}:${hash}`;
-const DECOY_TTL = 60; // KV's minimum
+/**
+ * Written for unknown addresses, so both answers wait on the same two KV writes: one under
+ * a fresh key (as a nonce is), one under a key fixed per address (as `reset-user:<id>` is,
+ * overwritten when the same address asks again).
+ */
+const decoyNonceKey = (hash: string) => `reset-decoy:${hash}`;
+const decoyAddressKey = (ref: string) => `reset-decoy-address:${ref}`;
 
-const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+// A turn of the event loop is not enough: the runtime may still be delivering the answer.
+const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 25));
 
 interface NonceRecord {
   u: number;
@@ -47,10 +52,11 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
   const hash = await sha256Hex(nonce);
   if (!user || !user.isActive) {
     // Values of the same shape and size as a real link's, so storing them costs the same.
-    const ttl = { expirationTtl: DECOY_TTL };
+    const ttl = { expirationTtl: d.config.PASSWORD_RESET_TIMEOUT };
     const decoy: NonceRecord = { u: 0, v: 0 };
-    await Promise.all([d.kv.put(decoyKey(hash, 1), JSON.stringify(decoy), ttl), d.kv.put(decoyKey(hash, 2), hash, ttl)]);
-    d.log.event("reset_requested", { email: await d.log.emailRef(email), known: false });
+    const ref = await d.log.emailRef(email);
+    await Promise.all([d.kv.put(decoyNonceKey(hash), JSON.stringify(decoy), ttl), d.kv.put(decoyAddressKey(ref), hash, ttl)]);
+    d.log.event("reset_requested", { email: ref, known: false });
     return;
   }
   const ttl = { expirationTtl: d.config.PASSWORD_RESET_TIMEOUT };
