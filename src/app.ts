@@ -4,7 +4,8 @@ import { DomainError } from "./auth/errors";
 import { cors } from "./http/cors";
 import { requestContext } from "./http/context";
 import { toApiError } from "./http/domain-errors";
-import { StorageError } from "./db/guard";
+import { findStorageError } from "./db/guard";
+import { describeError } from "./log";
 import { ApiError, detailError, envelope, isTokenPath, unavailable } from "./http/errors";
 import { securityHeaders } from "./http/headers";
 import { jsonBody } from "./http/json-body";
@@ -44,21 +45,9 @@ app.notFound((c) => {
   throw detailError(405, MSG.methodNotAllowed(c.req.method), "method_not_allowed", { Allow: [...allow, "OPTIONS"].join(", ") });
 });
 
-/** Drizzle wraps driver errors ("Failed query: …", cause: the StorageError): look down the chain. */
-function storageError(err: unknown): StorageError | undefined {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as Error).cause, depth++) {
-    if (e instanceof StorageError) return e;
-  }
-  return undefined;
-}
-
-/** An error for the log: name, message and stack, without the query parameters Drizzle appends (they hold addresses). */
-const describeError = (err: unknown) =>
-  err instanceof Error ? `${err.name}: ${err.message.split("\nparams:")[0]}\n${(err.stack ?? "").split("\n").filter((l) => l.trimStart().startsWith("at ")).slice(0, 8).join("\n")}` : String(err);
-
 app.onError((err, c) => {
   let apiError: ApiError;
-  const storage = storageError(err);
+  const storage = findStorageError(err);
   if (err instanceof ApiError) apiError = err;
   else if (err instanceof DomainError) apiError = toApiError(err, isTokenPath(c.req.path) ? "token_view" : "user_view");
   else if (err instanceof HTTPException && err.status < 500) apiError = detailError(err.status, err.message || MSG.parseError, "error");

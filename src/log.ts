@@ -18,3 +18,9 @@ export function createLogger(requestId: string, key: Uint8Array): Logger {
     emailRef: async (email) => (await sha256Hex(`${keyText}\u0000${email.trim().toLowerCase()}`)).slice(0, 16),
   };
 }
+
+/** An error for the log: name, message and stack frames, without the query parameters Drizzle appends (they hold addresses). */
+export const describeError = (err: unknown) =>
+  err instanceof Error
+    ? `${err.name}: ${err.message.split("\nparams:")[0]}\n${(err.stack ?? "").split("\n").filter((l) => l.trimStart().startsWith("at ")).slice(0, 8).join("\n")}`
+    : String(err);

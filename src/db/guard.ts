@@ -13,6 +13,14 @@ export class StorageError extends Error {
   }
 }
 
+/** The StorageError behind an error, if any: Drizzle wraps driver errors ("Failed query: …") with `cause`. */
+export function findStorageError(err: unknown): StorageError | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as Error).cause, depth++) {
+    if (e instanceof StorageError) return e;
+  }
+  return undefined;
+}
+
 async function guarded<T>(store: "d1" | "kv", timeoutMs: number, work: () => Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {

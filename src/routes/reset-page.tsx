@@ -5,7 +5,8 @@ import type { JSX } from "hono/jsx/jsx-runtime";
 import { DomainError } from "../auth/errors";
 import { assertPasswordRules } from "../auth/accounts";
 import { checkResetLink, confirmReset } from "../auth/reset";
-import { StorageError } from "../db/guard";
+import { findStorageError } from "../db/guard";
+import { describeError } from "../log";
 import { PASSWORD_MAX, passwordField } from "../http/fields";
 import { readBoundedBody } from "../http/json-body";
 import { MSG } from "../http/messages";
@@ -174,21 +175,12 @@ export const resetPageRoutes = pages
   .onError((err, c) => {
     // The app's handler would answer JSON; a person gets a page. Same log events as there.
     const requestId = c.get("requestId");
-    const storage = storageCause(err);
+    const storage = findStorageError(err);
     if (storage) {
       console.error(JSON.stringify({ level: "error", event: "storage_unavailable", request_id: requestId, store: storage.store, reason: storage.reason }));
       return render(c, 503, <ProblemPage title="Service temporarily unavailable" message="Your password was not changed. Please try again in a moment." />);
     }
-    // Name and stack frames only: Drizzle puts query parameters (addresses) in the message.
-    const error = err instanceof Error ? `${err.name}: ${err.message.split("\nparams:")[0]}\n${(err.stack ?? "").split("\n").filter((l) => l.trimStart().startsWith("at ")).slice(0, 8).join("\n")}` : String(err);
-    console.error(JSON.stringify({ level: "error", event: "unhandled_error", request_id: requestId, error }));
+    console.error(JSON.stringify({ level: "error", event: "unhandled_error", request_id: requestId, error: describeError(err) }));
     return render(c, 500, <ProblemPage title="Something went wrong" message="Your password was not changed. Please try again in a moment." />);
   });
 
-/** The StorageError behind an error, if any (Drizzle wraps driver errors in its own, with `cause`). */
-function storageCause(err: unknown): StorageError | undefined {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as Error).cause, depth++) {
-    if (e instanceof StorageError) return e;
-  }
-  return undefined;
-}
