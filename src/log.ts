@@ -9,13 +9,24 @@ export interface Logger {
   emailRef(email: string): Promise<string>;
 }
 
+// The key's text form, made once per key (so once per isolate), not per request.
+const keyTexts = new WeakMap<Uint8Array, string>();
+function keyText(key: Uint8Array): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = Array.from(key, (b) => b.toString(16)).join("");
+    keyTexts.set(key, text);
+  }
+  return text;
+}
+
 export function createLogger(requestId: string, key: Uint8Array): Logger {
-  const keyText = Array.from(key, (b) => b.toString(16)).join("");
+  const secret = keyText(key);
   return {
     event(name, fields = {}) {
       console.log(JSON.stringify({ ts: new Date().toISOString(), level: "info", event: name, request_id: requestId, ...fields }));
     },
-    emailRef: async (email) => (await sha256Hex(`${keyText}\u0000${email.trim().toLowerCase()}`)).slice(0, 16),
+    emailRef: async (email) => (await sha256Hex(`${secret}\u0000${email.trim().toLowerCase()}`)).slice(0, 16),
   };
 }
 
