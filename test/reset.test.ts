@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, registerUser, uniqueEmail } from "./support/api";
 import { installMailbox, linkFrom } from "./support/mailbox";
 
@@ -169,6 +169,25 @@ describe("password reset", () => {
       "This password is too common.",
     ]);
     expect((await confirm(link.uid, link.token)).status).toBe(200);
+  });
+
+  it("without MAIL_API_KEY (local development) the mail, link included, goes to the log", async () => {
+    const u = await registerUser();
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      logged.push(args.map(String).join(" "));
+    });
+    try {
+      const res = await api("/api/user/send-reset-password-email/", { body: { email: u.email }, vars: { MAIL_API_KEY: "" } });
+      expect(res.status).toBe(200);
+      const started = Date.now();
+      while (!logged.some((l) => l.includes("[dev mail]")) && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      spy.mockRestore();
+    }
+    const mail = logged.find((l) => l.includes("[dev mail]"))!;
+    expect(mail).toMatch(/http:\/\/localhost:3000\/api\/user\/reset\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]{43}\//);
+    expect(mailbox.mails.filter((m) => m.to.includes(u.email))).toHaveLength(0);
   });
 
   it("the answer does not change when the provider fails", async () => {
