@@ -57,12 +57,16 @@ export async function openSession(d: Deps, userId: number, extra: BatchItem<"sql
 }
 
 /** The pair that replaces `jti`: derived from it and from the first rotation's time, so it is the same for every racer. */
-async function successorPair(d: Deps, claims: TokenClaims, sessionId: string, rotatedAtMs: number): Promise<TokenPair> {
+async function successorPair(
+  d: Deps,
+  claims: TokenClaims,
+  sessionId: string,
+  rotatedAtMs: number,
+  refreshJti: Promise<string> = deriveId(claims.jti, "refresh"),
+): Promise<TokenPair> {
   const issuedAt = Math.floor(rotatedAtMs / 1000);
   const [refresh, access] = await Promise.all([
-    deriveId(claims.jti, "refresh").then((jti) =>
-      mintToken(d.config, { type: "refresh", userId: claims.user_id, sessionId, issuedAt, jti }),
-    ),
+    refreshJti.then((jti) => mintToken(d.config, { type: "refresh", userId: claims.user_id, sessionId, issuedAt, jti })),
     deriveId(claims.jti, "access").then((jti) =>
       mintToken(d.config, { type: "access", userId: claims.user_id, sessionId, issuedAt, jti }),
     ),
@@ -87,14 +91,15 @@ export async function refreshSession(d: Deps, token: string): Promise<{ access: 
   if (cfg.ROTATE_REFRESH_TOKENS && cfg.BLACKLIST_AFTER_ROTATION) {
     // The usual refresh: one batch. Anything unusual falls through to the read below.
     const now = Date.now();
+    const successorJti = await deriveId(claims.jti, "refresh");
     const sessionId = await rotateIfLive(d.db, {
       jtiHash,
-      successorHash: await jtiKey(await deriveId(claims.jti, "refresh")),
+      successorHash: await jtiKey(successorJti),
       userId: claims.user_id,
       now: new Date(now),
       expiresAt: new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000),
     });
-    if (sessionId) return successorPair(d, claims, sessionId, now);
+    if (sessionId) return successorPair(d, claims, sessionId, now, Promise.resolve(successorJti));
   }
   let record = await findRefreshRecord(d.db, jtiHash);
   if (!record && !claims.sid) record = await adoptLegacyRefreshToken(d, claims, jtiHash);
