@@ -49,6 +49,7 @@ app.onError((err, c) => {
   let apiError: ApiError;
   const storage = findStorageError(err);
   if (err instanceof ApiError) apiError = err;
+  // Routes let the modules' refusals through; simplejwt's views and the account app word them differently.
   else if (err instanceof DomainError) apiError = toApiError(err, isTokenPath(c.req.path) ? "token_view" : "user_view");
   else if (err instanceof HTTPException && err.status < 500) apiError = detailError(err.status, err.message || MSG.parseError, "error");
   else if (storage) {

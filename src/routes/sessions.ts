@@ -1,8 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { DomainError } from "../auth/errors";
 import { listSessions, revokeAllSessions, revokeOwnSession } from "../auth/session-admin";
 import { requireAccessToken } from "../http/authenticate";
-import { toApiError } from "../http/domain-errors";
 import { booleanField } from "../http/fields";
 import { authErrors, body, json, UserError, userErrors } from "../http/schemas";
 import type { AppEnv } from "../http/types";
@@ -54,12 +52,7 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       responses: { 204: { description: "Ended" }, ...authErrors, 404: json(UserError, "No such session of the caller") },
     }),
     async (c) => {
-      try {
-        await revokeOwnSession(c.get("deps"), c.get("auth").user.id, c.req.valid("param").id);
-      } catch (err) {
-        if (err instanceof DomainError) throw toApiError(err, "user_view");
-        throw err;
-      }
+      await revokeOwnSession(c.get("deps"), c.get("auth").user.id, c.req.valid("param").id);
       return c.body(null, 204);
     },
   )

@@ -1,22 +1,10 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { login } from "../auth/accounts";
-import { DomainError } from "../auth/errors";
 import { blacklistRefreshToken, checkToken, refreshSession } from "../auth/sessions";
-import { toApiError } from "../http/domain-errors";
 import { body, Empty, json, RefreshBody, RefreshResult, TokenObtainBody, TokenPair, tokenErrors, VerifyBody } from "../http/schemas";
 import type { AppEnv } from "../http/types";
 import { clientIp, throttle, throttleLogin } from "../http/throttle";
 import { validationHook } from "../http/validation";
-
-/** Runs a module call; its refusals become simplejwt's bare errors. */
-async function call<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof DomainError) throw toApiError(err, "token_view");
-    throw err;
-  }
-}
 
 /** simplejwt's four views, same paths, bodies and answers. */
 export const tokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -32,7 +20,7 @@ export const tokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     async (c) => {
       const { email, password } = c.req.valid("json");
       await throttleLogin(c, email);
-      return c.json(await call(login(c.get("deps"), email, password)), 200);
+      return c.json(await login(c.get("deps"), email, password), 200);
     },
   )
   .openapi(
@@ -47,7 +35,7 @@ export const tokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     async (c) => {
       const { refresh } = c.req.valid("json");
       await throttle(c, [["REFRESH_IP_LIMITER", clientIp(c)]]);
-      return c.json(await call(refreshSession(c.get("deps"), refresh)), 200);
+      return c.json(await refreshSession(c.get("deps"), refresh), 200);
     },
   )
   .openapi(
@@ -60,7 +48,7 @@ export const tokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
       responses: { 200: json(Empty, "Valid"), ...tokenErrors },
     }),
     async (c) => {
-      await call(checkToken(c.get("deps"), c.req.valid("json").token));
+      await checkToken(c.get("deps"), c.req.valid("json").token);
       return c.json({}, 200);
     },
   )
@@ -74,7 +62,7 @@ export const tokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
       responses: { 200: json(Empty, "Done"), ...tokenErrors },
     }),
     async (c) => {
-      await call(blacklistRefreshToken(c.get("deps"), c.req.valid("json").refresh));
+      await blacklistRefreshToken(c.get("deps"), c.req.valid("json").refresh);
       return c.json({}, 200);
     },
   );

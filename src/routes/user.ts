@@ -1,9 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { changePassword, login, register, registrationProblems } from "../auth/accounts";
-import { DomainError } from "../auth/errors";
 import { confirmReset, requestReset } from "../auth/reset";
 import { requireAccessToken } from "../http/authenticate";
-import { toApiError } from "../http/domain-errors";
 import { ApiError, nonFieldError } from "../http/errors";
 import { MSG } from "../http/messages";
 import {
@@ -27,16 +25,6 @@ import { clientIp, throttle, throttleLogin } from "../http/throttle";
 import { validationHook } from "../http/validation";
 
 const bearer = [{ bearerAuth: [] }];
-
-/** Runs a module call; its refusals become the account API's errors. */
-async function call<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof DomainError) throw toApiError(err, "user_view");
-    throw err;
-  }
-}
 
 const mismatch = (a: string, b: string) => {
   if (a !== b) throw nonFieldError(MSG.passwordMismatch);
@@ -63,7 +51,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       if (problems.password) fields.password = problems.password;
       if (Object.keys(fields).length) throw new ApiError(400, fields);
       mismatch(b.password, b.password2);
-      const token = await call(register(d, b));
+      const token = await register(d, b);
       return c.json({ token, msg: MSG.registered }, 201);
     },
   )
@@ -79,7 +67,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     async (c) => {
       const { email, password } = c.req.valid("json");
       await throttleLogin(c, email);
-      const token = await call(login(c.get("deps"), email, password));
+      const token = await login(c.get("deps"), email, password);
       return c.json({ token, msg: MSG.loggedIn }, 200);
     },
   )
@@ -125,7 +113,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       const b = c.req.valid("json");
       mismatch(b.password, b.password2);
       const { user, claims } = c.get("auth");
-      await call(changePassword(c.get("deps"), user, claims.sid, b.current_password, b.password));
+      await changePassword(c.get("deps"), user, claims.sid, b.current_password, b.password);
       return c.json({ msg: MSG.passwordChanged }, 200);
     },
   )
@@ -146,7 +134,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
         ["RESET_IP_LIMITER", clientIp(c)],
       ]);
       const base = d.config.resetUrl ?? `${new URL(c.req.url).origin}/reset-password`;
-      await call(requestReset(d, email, base));
+      await requestReset(d, email, base);
       return c.json({ msg: MSG.resetSent }, 200);
     },
   )
@@ -163,7 +151,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       const { uid, token } = c.req.valid("param");
       const b = c.req.valid("json");
       mismatch(b.password, b.password2);
-      await call(confirmReset(c.get("deps"), uid, token, b.password));
+      await confirmReset(c.get("deps"), uid, token, b.password);
       return c.json({ msg: MSG.resetDone }, 200);
     },
   );
