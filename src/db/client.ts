@@ -2,7 +2,7 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { guardD1 } from "./guard";
 import * as schema from "./schema";
 
-export type Db = DrizzleD1Database<typeof schema>;
+export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
 const cache = new WeakMap<D1Database, Db>();
 

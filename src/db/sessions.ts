@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, desc, eq, fillPlaceholders, gt, isNull, lt, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client";
 import { refreshTokens, sessions, users } from "./schema";
@@ -120,18 +120,33 @@ export async function rotateRefreshToken(db: Db, r: Rotation): Promise<Date | nu
  * (the caller then reads the record to tell a racing tab from a replay or a dead token).
  */
 export async function rotateIfLive(db: Db, r: Omit<Rotation, "sessionId">): Promise<string | null> {
-  const now = r.now.getTime();
-  const retiredNow = sql`(select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.jtiHash} = ${r.jtiHash} and ${refreshTokens.rotatedAt} = ${now})`;
-  const [retired] = await db.batch([
+  let batch = rotationBatches.get(db);
+  if (!batch) {
+    batch = buildRotationBatch(db);
+    rotationBatches.set(db, batch);
+  }
+  const values = { jtiHash: r.jtiHash, successorHash: r.successorHash, userId: r.userId, now: r.now.getTime(), expiresAt: r.expiresAt.getTime() };
+  const [retired] = await db.$client.batch(batch.map(({ stmt, params }) => stmt.bind(...fillPlaceholders(params, values))));
+  return (retired?.results[0] as { session_id?: string } | undefined)?.session_id ?? null;
+}
+
+// The hottest write: Drizzle builds its SQL once per Db (building it per request was a sixth
+// of a refresh's CPU); D1 gets the three statements, bound to this refresh's values.
+const rotationBatches = new WeakMap<Db, { stmt: D1PreparedStatement; params: unknown[] }[]>();
+
+function buildRotationBatch(db: Db) {
+  const p = (name: "jtiHash" | "successorHash" | "userId" | "now" | "expiresAt") => sql.placeholder(name);
+  const retiredNow = sql`(select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.jtiHash} = ${p("jtiHash")} and ${refreshTokens.rotatedAt} = ${p("now")})`;
+  const queries = [
     db
       .update(refreshTokens)
-      .set({ rotatedAt: r.now })
+      .set({ rotatedAt: sql`${p("now")}` })
       .where(
         and(
-          eq(refreshTokens.jtiHash, r.jtiHash),
-          eq(refreshTokens.userId, r.userId),
+          eq(refreshTokens.jtiHash, p("jtiHash")),
+          eq(refreshTokens.userId, p("userId")),
           isNull(refreshTokens.rotatedAt),
-          gt(refreshTokens.expiresAt, r.now),
+          gt(refreshTokens.expiresAt, p("now")),
           sql`exists (select 1 from sessions where sessions.id = refresh_tokens.session_id and sessions.revoked_at is null)`,
           sql`exists (select 1 from users where users.id = refresh_tokens.user_id and users.is_active = 1)`,
         ),
@@ -142,20 +157,26 @@ export async function rotateIfLive(db: Db, r: Omit<Rotation, "sessionId">): Prom
       .select(
         db
           .select({
-            jtiHash: sql<string>`${r.successorHash}`.as("jti_hash"),
+            jtiHash: sql<string>`${p("successorHash")}`.as("jti_hash"),
             sessionId: refreshTokens.sessionId,
             userId: refreshTokens.userId,
-            issuedAt: sql<number>`${now}`.as("issued_at"),
-            expiresAt: sql<number>`${r.expiresAt.getTime()}`.as("expires_at"),
+            issuedAt: sql<number>`${p("now")}`.as("issued_at"),
+            expiresAt: sql<number>`${p("expiresAt")}`.as("expires_at"),
             rotatedAt: sql<null>`null`.as("rotated_at"),
           })
           .from(refreshTokens)
-          .where(and(eq(refreshTokens.jtiHash, r.jtiHash), eq(refreshTokens.rotatedAt, r.now))),
+          .where(and(eq(refreshTokens.jtiHash, p("jtiHash")), eq(refreshTokens.rotatedAt, p("now")))),
       )
       .onConflictDoNothing(),
-    db.update(sessions).set({ lastUsedAt: r.now, expiresAt: r.expiresAt }).where(sql`${sessions.id} = ${retiredNow}`),
-  ]);
-  return retired[0]?.sessionId ?? null;
+    db
+      .update(sessions)
+      .set({ lastUsedAt: sql`${p("now")}`, expiresAt: sql`${p("expiresAt")}` })
+      .where(sql`${sessions.id} = ${retiredNow}`),
+  ];
+  return queries.map((q) => {
+    const { sql: text, params } = q.toSQL();
+    return { stmt: db.$client.prepare(text), params };
+  });
 }
 
 /** Records a new refresh token in a session without retiring the old one (BLACKLIST_AFTER_ROTATION=false). */
