@@ -1,6 +1,12 @@
 const encoder = new TextEncoder();
 
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+// A table and a plain loop: Array.from(…).map(toString(16)).join was 6% of a refresh's CPU.
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
+  return out;
+}
 
 /** `n` random bytes as hex (simplejwt's jti is 32 hex characters, a uuid4 without dashes). */
 export const randomHex = (n: number) => toHex(crypto.getRandomValues(new Uint8Array(n)));
