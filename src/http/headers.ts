@@ -11,16 +11,15 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const h = c.res.headers;
-  const set = (name: string, value: string) => {
-    if (!h.has(name)) h.set(name, value);
-  };
-  set("X-Request-Id", c.get("requestId") ?? "");
+  // Only these two are ever set by a route (HTML pages, JWKS); each header call crosses
+  // into the runtime, so the rest are set without asking first.
+  if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
+  if (!h.has("Content-Security-Policy")) h.set("Content-Security-Policy", API_CSP);
   // The contract names the charset; Hono's c.json() leaves it implicit.
   if (h.get("Content-Type") === "application/json") h.set("Content-Type", "application/json; charset=utf-8");
-  set("Cache-Control", "no-store");
-  set("X-Content-Type-Options", "nosniff");
-  set("Referrer-Policy", "no-referrer");
-  set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
-  set("X-Frame-Options", "DENY");
-  set("Content-Security-Policy", API_CSP);
+  h.set("X-Request-Id", c.get("requestId") ?? "");
+  h.set("X-Content-Type-Options", "nosniff");
+  h.set("Referrer-Policy", "no-referrer");
+  h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  h.set("X-Frame-Options", "DENY");
 });
