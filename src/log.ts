@@ -6,7 +6,7 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 export interface Logger {
   event(name: string, fields?: LogFields): void;
   /** A stable, keyed stand-in for an e-mail address, so events about one account can be correlated. */
-  emailRef(email: string): Promise<string>;
+  emailRef(email: string): string;
 }
 
 // The key's text form, made once per key (so once per isolate), not per request.
@@ -26,7 +26,7 @@ export function createLogger(requestId: string, key: Uint8Array): Logger {
     event(name, fields = {}) {
       console.log(JSON.stringify({ ts: new Date().toISOString(), level: "info", event: name, request_id: requestId, ...fields }));
     },
-    emailRef: async (email) => (await sha256Hex(`${secret}\u0000${email.trim().toLowerCase()}`)).slice(0, 16),
+    emailRef: (email) => sha256Hex(`${secret}\u0000${email.trim().toLowerCase()}`).slice(0, 16),
   };
 }
 

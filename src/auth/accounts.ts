@@ -50,7 +50,7 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   const result =
     user && user.isActive ? await verifyPassword(password, user.password, cost) : { ok: await verifyAgainstDummy(password, cost), needsRehash: false };
   if (!user || !user.isActive || !result.ok) {
-    d.log.event("login_failed", { email: await d.log.emailRef(email), reason: !user ? "unknown" : !user.isActive ? "inactive" : "password" });
+    d.log.event("login_failed", { email: d.log.emailRef(email), reason: !user ? "unknown" : !user.isActive ? "inactive" : "password" });
     throw new DomainError("bad_credentials");
   }
   const extra = [];

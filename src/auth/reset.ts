@@ -49,12 +49,12 @@ export function decodeUid(uid: string): number | null {
 export async function requestReset(d: Deps, email: string, linkBase: string): Promise<void> {
   const user = await findUserByEmail(d.db, normalizeEmail(email));
   const nonce = randomToken(32);
-  const hash = await sha256Hex(nonce);
+  const hash = sha256Hex(nonce);
   if (!user || !user.isActive) {
     // Values of the same shape and size as a real link's, so storing them costs the same.
     const ttl = { expirationTtl: d.config.PASSWORD_RESET_TIMEOUT };
     const decoy: NonceRecord = { u: 0, v: 0 };
-    const ref = await d.log.emailRef(email);
+    const ref = d.log.emailRef(email);
     await Promise.all([d.kv.put(decoyNonceKey(hash), JSON.stringify(decoy), ttl), d.kv.put(decoyAddressKey(ref), hash, ttl)]);
     d.log.event("reset_requested", { email: ref, known: false });
     return;
@@ -83,7 +83,7 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
 export async function checkResetLink(d: Deps, uid: string, token: string) {
   const id = decodeUid(uid);
   if (id === null || !/^[A-Za-z0-9_-]{43}$/.test(token)) throw new DomainError("reset_link_invalid");
-  const hash = await sha256Hex(token);
+  const hash = sha256Hex(token);
   const [raw, newest] = await Promise.all([d.kv.get(nonceKey(hash)), d.kv.get(userKey(id))]);
   const record = raw ? (JSON.parse(raw) as NonceRecord) : null;
   if (!record || record.u !== id || newest !== hash) throw new DomainError("reset_link_invalid");

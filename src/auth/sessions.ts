@@ -45,7 +45,7 @@ export async function openSession(d: Deps, userId: number, extra: BatchItem<"sql
     {
       sessionId,
       userId,
-      jtiHash: await jtiKey(refresh.claims.jti),
+      jtiHash: jtiKey(refresh.claims.jti),
       now: new Date(now),
       expiresAt: new Date(refresh.claims.exp * 1000),
       userAgent: d.client.userAgent,
@@ -62,14 +62,12 @@ async function successorPair(
   claims: TokenClaims,
   sessionId: string,
   rotatedAtMs: number,
-  refreshJti: Promise<string> = deriveId(claims.jti, "refresh"),
+  refreshJti = deriveId(claims.jti, "refresh"),
 ): Promise<TokenPair> {
   const issuedAt = Math.floor(rotatedAtMs / 1000);
   const [refresh, access] = await Promise.all([
-    refreshJti.then((jti) => mintToken(d.config, { type: "refresh", userId: claims.user_id, sessionId, issuedAt, jti })),
-    deriveId(claims.jti, "access").then((jti) =>
-      mintToken(d.config, { type: "access", userId: claims.user_id, sessionId, issuedAt, jti }),
-    ),
+    mintToken(d.config, { type: "refresh", userId: claims.user_id, sessionId, issuedAt, jti: refreshJti }),
+    mintToken(d.config, { type: "access", userId: claims.user_id, sessionId, issuedAt, jti: deriveId(claims.jti, "access") }),
   ]);
   return { refresh: refresh.token, access: access.token };
 }
@@ -86,20 +84,20 @@ async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: 
  */
 export async function refreshSession(d: Deps, token: string): Promise<{ access: string; refresh?: string }> {
   const claims = await verify(d, token, "refresh");
-  const jtiHash = await jtiKey(claims.jti);
+  const jtiHash = jtiKey(claims.jti);
   const cfg = d.config;
   if (cfg.ROTATE_REFRESH_TOKENS && cfg.BLACKLIST_AFTER_ROTATION) {
     // The usual refresh: one batch. Anything unusual falls through to the read below.
     const now = Date.now();
-    const successorJti = await deriveId(claims.jti, "refresh");
+    const successorJti = deriveId(claims.jti, "refresh");
     const sessionId = await rotateIfLive(d.db, {
       jtiHash,
-      successorHash: await jtiKey(successorJti),
+      successorHash: jtiKey(successorJti),
       userId: claims.user_id,
       now: new Date(now),
       expiresAt: new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000),
     });
-    if (sessionId) return successorPair(d, claims, sessionId, now, Promise.resolve(successorJti));
+    if (sessionId) return successorPair(d, claims, sessionId, now, successorJti);
   }
   let record = await findRefreshRecord(d.db, jtiHash);
   if (!record && !claims.sid) record = await adoptLegacyRefreshToken(d, claims, jtiHash);
@@ -138,7 +136,7 @@ export async function refreshSession(d: Deps, token: string): Promise<{ access: 
       mintToken(cfg, { type: "access", userId: claims.user_id, sessionId, issuedAt: iat }),
     ]);
     await addRefreshToken(d.db, {
-      successorHash: await jtiKey(refresh.claims.jti),
+      successorHash: jtiKey(refresh.claims.jti),
       sessionId,
       userId: claims.user_id,
       now: new Date(now),
@@ -147,7 +145,7 @@ export async function refreshSession(d: Deps, token: string): Promise<{ access: 
     return { refresh: refresh.token, access: access.token };
   }
 
-  const successorHash = await jtiKey(await deriveId(claims.jti, "refresh"));
+  const successorHash = jtiKey(deriveId(claims.jti, "refresh"));
   const expiresAt = new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000);
   const rotatedAt = await rotateRefreshToken(d.db, { jtiHash, successorHash, sessionId, userId: claims.user_id, now: new Date(now), expiresAt });
   if (!rotatedAt) throw new DomainError("token_invalid");
@@ -163,7 +161,7 @@ async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims, jtiHash: st
   const user = await findUserById(d.db, claims.user_id);
   const changedAt = user?.passwordChangedAt ? Math.floor(user.passwordChangedAt.getTime() / 1000) : 0;
   if (!user || !user.isActive || claims.iat < changedAt) return undefined;
-  const sessionId = await deriveId(claims.jti, "session");
+  const sessionId = deriveId(claims.jti, "session");
   await adoptSession(d.db, {
     sessionId,
     userId: user.id,
@@ -180,7 +178,7 @@ async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims, jtiHash: st
 /** simplejwt's TokenBlacklistView, as a logout: the token's whole session ends. */
 export async function blacklistRefreshToken(d: Deps, token: string): Promise<void> {
   const claims = await verify(d, token, "refresh");
-  const record = await findRefreshRecord(d.db, await jtiKey(claims.jti));
+  const record = await findRefreshRecord(d.db, jtiKey(claims.jti));
   if (!record || record.userId !== claims.user_id || record.sessionRevokedAt) throw new DomainError("token_invalid");
   await revokeFamily(d, record.sessionId, claims.user_id, "logout");
 }

@@ -152,7 +152,7 @@ function toClaims(p: Record<string, unknown>): TokenClaims {
  * Ids derived from a token's jti: the successors of a rotated token (so every racing
  * refresh mints the same ones) and the session of an adopted simplejwt token.
  */
-export const deriveId = (jti: string, purpose: TokenType | "session") => sha256Hex(`${purpose}:${jti}`).then((h) => h.slice(0, 32));
+export const deriveId = (jti: string, purpose: TokenType | "session") => sha256Hex(`${purpose}:${jti}`).slice(0, 32);
 
 /** The database key of a refresh token: a hash, so a database leak yields no usable token. */
 export const jtiKey = (jti: string) => sha256Hex(`jti:${jti}`);

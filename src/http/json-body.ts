@@ -75,7 +75,8 @@ export const jsonBody = (): MiddlewareHandler => async (c, next) => {
   // Hono's c.req.json() parses its cached *text*: given only a cached object it would
   // stringify it into a new Response and read that back (13% of a verify's CPU). An empty
   // body validates as {} ("This field is required."), whatever its content type.
-  c.req.bodyCache.text = Promise.resolve(text);
+  // (Hono types the cache by the values, but stores and awaits promises.)
+  (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
   c.req.bodyCache.json = Promise.resolve(value);
   await next();
 };

@@ -46,6 +46,6 @@ export async function throttleLogin(c: Context<AppEnv>, email: string) {
   const ip = clientIp(c);
   await throttle(c, [
     ["LOGIN_IP_LIMITER", ip],
-    ["LOGIN_ACCOUNT_LIMITER", `${ip}:${await c.get("deps").log.emailRef(email)}`],
+    ["LOGIN_ACCOUNT_LIMITER", `${ip}:${c.get("deps").log.emailRef(email)}`],
   ]);
 }

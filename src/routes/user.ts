@@ -130,7 +130,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       const { email } = c.req.valid("json");
       const d = c.get("deps");
       await throttle(c, [
-        ["RESET_EMAIL_LIMITER", await d.log.emailRef(email)],
+        ["RESET_EMAIL_LIMITER", d.log.emailRef(email)],
         ["RESET_IP_LIMITER", clientIp(c)],
       ]);
       const base = d.config.resetUrl ?? `${new URL(c.req.url).origin}/reset-password`;
