@@ -1,6 +1,7 @@
 import type { Deps } from "../deps";
 import type { User } from "../db/schema";
 import { endSessionRefreshStatements, revokeUserSessionsStatement } from "../db/sessions";
+import { isCommonPassword } from "../db/common-passwords";
 import { findUserByEmail, insertUser, rehashStatement, replacePassword, touchLastLoginStatement } from "../db/users";
 import { normalizeEmail } from "./email";
 import { DomainError } from "./errors";
@@ -19,7 +20,7 @@ export interface Registration {
 export async function registrationProblems(d: Deps, r: Registration): Promise<Record<string, string[]>> {
   const problems: Record<string, string[]> = {};
   if (await findUserByEmail(d.db, normalizeEmail(r.email))) problems.email = ["taken"];
-  const rules = passwordProblems(r.password, { email: r.email, name: r.name });
+  const rules = await passwordProblems(r.password, { email: r.email, name: r.name }, commonCheck(d));
   if (rules.length) problems.password = rules;
   return problems;
 }
@@ -62,9 +63,11 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   return pair;
 }
 
+const commonCheck = (d: Deps) => (candidate: string) => isCommonPassword(d.db, candidate);
+
 /** Rule failures for a new password of `user`; throws them as one domain error. */
-export function assertPasswordRules(password: string, user: Pick<User, "email" | "name">) {
-  const problems = passwordProblems(password, user);
+export async function assertPasswordRules(d: Deps, password: string, user: Pick<User, "email" | "name">) {
+  const problems = await passwordProblems(password, user, commonCheck(d));
   if (problems.length) throw new DomainError("password_rules", problems);
 }
 
@@ -75,7 +78,7 @@ export function assertPasswordRules(password: string, user: Pick<User, "email" |
 export async function changePassword(d: Deps, user: User, sessionId: string | undefined, current: string, password: string) {
   const cost = d.config.BCRYPT_COST;
   if (!(await verifyPassword(current, user.password, cost)).ok) throw new DomainError("current_password_wrong");
-  assertPasswordRules(password, user);
+  await assertPasswordRules(d, password, user);
   const now = new Date();
   const changed = await replacePassword(d.db, user.id, user.passwordVersion, await hashPassword(password, cost), now);
   // A concurrent reset or change won the version: this one is based on a stale password.

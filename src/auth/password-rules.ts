@@ -5,8 +5,8 @@
  *
  * data/common-passwords.txt is Django 3.2's own list (django/contrib/auth/common-passwords.txt.gz,
  * from Royce Williams' list, as shipped by Debian's python3-django), BSD-3-Clause licensed
- * by the Django Software Foundation, one lowercased entry per line; the worker imports its
- * front-coded form (common-passwords.fc.txt, made by scripts/build-common-passwords.mjs).
+ * by the Django Software Foundation, one lowercased entry per line. A migration seeds it
+ * into D1 (scripts/build-common-passwords.mjs); this module asks through `isCommon`.
  *
  * Python semantics that JavaScript does not give for free, and how they are matched:
  * - len() counts code points, so lengths and character iteration use `for…of`, never `.length`.
@@ -18,8 +18,6 @@
  * - str.strip() and str.isdigit() use Python's own sets, spelled out below, because
  *   String#trim() and \p{Nd} differ from them.
  */
-import encodedCommonPasswords from "./common-passwords.fc.txt";
-
 export interface PasswordOwner {
   email?: string | null;
   name?: string | null;
@@ -78,35 +76,6 @@ function countChars(s: string): Map<string, number> {
   return counts;
 }
 
-/** Django's list, decoded from its front-coded form (see scripts/build-common-passwords.mjs). */
-export function commonPasswordList(): string[] {
-  const out: string[] = [];
-  let prev = "";
-  for (const line of encodedCommonPasswords.split("\n")) {
-    if (line === "") continue;
-    prev = prev.slice(0, line.charCodeAt(0) - 48) + line.slice(1);
-    out.push(prev);
-  }
-  return out;
-}
-
-// Parsed on first use rather than at import, so isolates that never check a password
-// don't pay for ~20k Set insertions; then reused for the isolate's lifetime.
-let commonPasswords: Set<string> | undefined;
-
-function isCommon(candidate: string): boolean {
-  if (!commonPasswords) {
-    commonPasswords = new Set();
-    for (const line of commonPasswordList()) {
-      // Strip like Django does, which also absorbs CRLF checkouts; the trailing newline's
-      // "" must not make the empty password "common".
-      const entry = pyStrip(line);
-      if (entry) commonPasswords.add(entry);
-    }
-  }
-  return commonPasswords.has(candidate);
-}
-
 /**
  * UserAttributeSimilarityValidator. difflib's quick_ratio() is 2·M/T with M the size of the
  * multiset intersection of the two strings' characters; counting the password once and
@@ -147,14 +116,20 @@ function similarityProblem(password: string, owner: PasswordOwner): string | und
  * Mirrors validate_password() with Django 3.2's default AUTH_PASSWORD_VALIDATORS:
  * user-attribute similarity (email, then name), minimum length 8, common password, numeric.
  */
-export function passwordProblems(password: string, owner: PasswordOwner): string[] {
+export async function passwordProblems(
+  password: string,
+  owner: PasswordOwner,
+  isCommon: (lowercasedAndStripped: string) => Promise<boolean>,
+): Promise<string[]> {
   const problems: string[] = [];
   const similar = similarityProblem(password, owner);
   if (similar) problems.push(similar);
   if (codePointLength(password) < MIN_LENGTH) {
     problems.push(`This password is too short. It must contain at least ${MIN_LENGTH} characters.`);
   }
-  if (isCommon(pyStrip(password.toLowerCase()))) problems.push("This password is too common.");
+  // An empty candidate is never "common" (Django's list has no empty entry).
+  const candidate = pyStrip(password.toLowerCase());
+  if (candidate && (await isCommon(candidate))) problems.push("This password is too common.");
   if (PY_ISDIGIT.test(password)) problems.push("This password is entirely numeric.");
   return problems;
 }

@@ -99,7 +99,7 @@ export async function checkResetLink(d: Deps, uid: string, token: string) {
  */
 export async function confirmReset(d: Deps, uid: string, token: string, password: string): Promise<void> {
   const { user, hash, version } = await checkResetLink(d, uid, token);
-  assertPasswordRules(password, user);
+  await assertPasswordRules(d, password, user);
   const now = new Date();
   const changed = await replacePassword(d.db, user.id, version, await hashPassword(password, d.config.BCRYPT_COST), now);
   if (!changed) throw new DomainError("reset_link_invalid");

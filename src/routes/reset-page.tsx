@@ -164,7 +164,7 @@ export const resetPageRoutes = pages
     // Report the password's rule failures together with a confirmation problem, not one at a time.
     if (password.value !== undefined && !errors.password.length) {
       try {
-        assertPasswordRules(password.value, user);
+        await assertPasswordRules(d, password.value, user);
       } catch (err) {
         if (!(err instanceof DomainError && err.code === "password_rules")) throw err;
         errors.password.push(...err.messages);
