@@ -3,7 +3,7 @@
 // Prints a table, writes bench/results.json. Exits 0 whether or not targets are met; only a
 // broken harness exits non-zero. See docs/benchmark.md.
 //
-// Env: BENCH_DURATION (s, default 8), BENCH_CONNECTIONS (default 32), BENCH_WARMUP (s, default 1),
+// Env: BENCH_DURATION (s per round, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32), BENCH_WARMUP (s, default 1),
 // BENCH_USERS (seeded accounts, default max(50, connections + 16)), BENCH_SCENARIOS (comma list of
 // scenario ids to run; baselines a ratio needs are added), BENCH_PROFILE (a scenario id: take a
 // CPU profile of workerd during that scenario and print where its time goes).
@@ -43,7 +43,12 @@ const int = (name, fallback) => {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${v}`);
   return n;
 };
-const DURATION = int("BENCH_DURATION", 8);
+const DURATION = int("BENCH_DURATION", 5);
+// Time-boxed scenarios run in ROUNDS interleaved rounds (every scenario once per round), and
+// each ratio is the median of the per-round ratios: a scenario is compared with the baseline
+// measured seconds before it, so the machine's drift (a shared VM: baselines moved by ±20%
+// from one minute to the next) hits both sides of a ratio alike.
+const ROUNDS = Math.round(int("BENCH_ROUNDS", 3));
 const CONNECTIONS = Math.round(int("BENCH_CONNECTIONS", 32));
 const WARMUP = process.env.BENCH_WARMUP === "0" ? 0 : int("BENCH_WARMUP", 1);
 const SLOW_ROUNDS = Math.round(int("BENCH_SLOW_ROUNDS", 2));
@@ -319,9 +324,23 @@ async function main() {
     }
 
     // 5. Load.
-    const results = {};
     const selected = selectScenarios();
-    for (const s of selected) {
+    const rounds = {};
+    let refreshPool = users.map((u) => u.refresh);
+    /** Unused refresh tokens for a round: the last round's leftovers, topped up by logins (new sessions). */
+    async function refreshTokensForRound() {
+      for (let i = 0; refreshPool.length < USERS; i++) {
+        const u = users[i % users.length];
+        const r = await api("/api/user/login/", { email: u.email, password: u.password });
+        if (r.status !== 200) throw new Error(`login for refresh tokens ${u.email}: ${r.status} ${r.text.slice(0, 300)}`);
+        refreshPool.push(r.json.token.refresh);
+      }
+      return refreshPool;
+    }
+    const plan = [];
+    for (let round = 0; round < ROUNDS; round++) for (const s of selected) if (!s.slow) plan.push({ s, round });
+    for (const s of selected) if (s.slow) plan.push({ s, round: 0 });
+    for (const { s, round } of plan) {
       await quiesce();
       const spec = {
         url: s.id === "bcrypt" ? boundUrl : url,
@@ -335,7 +354,7 @@ async function main() {
         data: {},
       };
       if (s.kind === "profile" || s.kind === "verify") spec.data.tokens = await freshAccessTokens();
-      if (s.kind === "refresh") spec.data.refreshTokens = users.map((u) => u.refresh);
+      if (s.kind === "refresh") spec.data.refreshTokens = await refreshTokensForRound();
       if (s.kind === "login") spec.data.users = users.map(({ email, password }) => ({ email, password }));
       if (s.kind === "register") Object.assign(spec.data, { prefix: `load-${RUN_TAG}`, password: PASSWORD });
       if (s.kind === "reset") Object.assign(spec.data, { prefix: RUN_TAG, known: users.map((u) => u.email) });
@@ -346,11 +365,11 @@ async function main() {
       const mailBefore = mail.stats.received;
       if (PROFILE === s.id && !profiler) throw new Error("profiler missing");
       const logErrorsBefore = logs.byLevel.error ?? 0;
-      log(`${s.id}: ${s.label} -c ${CONNECTIONS} ${spec.amount ? `-a ${spec.amount} (${SLOW_ROUNDS} per connection)` : `-d ${DURATION}s`}${spec.warmup ? ` (+${spec.warmup}s warm-up)` : ""} ...`);
+      log(`${s.id}${s.slow ? "" : ` (round ${round + 1}/${ROUNDS})`}: ${s.label} -c ${CONNECTIONS} ${spec.amount ? `-a ${spec.amount} (${SLOW_ROUNDS} per connection)` : `-d ${DURATION}s`}${spec.warmup ? ` (+${spec.warmup}s warm-up)` : ""} ...`);
       let cpuStart = null;
       let cpuEnd = null;
       const groups = (pid) => ({ workerd: workerdPids, loadgen: [pid], host: [process.pid] });
-      const profiling = profiler && PROFILE === s.id;
+      const profiling = profiler && PROFILE === s.id && round === 0;
       const summary = await runLoad(spec, {
         onMeasure: async (pid) => {
           if (profiling) await profiler.start();
@@ -372,7 +391,9 @@ async function main() {
         summary.knownRequestsIncludingWarmup = summary.tally.known + (summary.warmup?.known ?? 0);
       }
       summary.workerErrorLogs = (logs.byLevel.error ?? 0) - logErrorsBefore;
-      results[s.id] = summary;
+      if (s.kind === "refresh") refreshPool = summary.tally.pool;
+      delete summary.tally.pool;
+      (rounds[s.id] ??= []).push(summary);
       const c = summary.cpu;
       log(
         `${s.id}: ${fmt(summary.rps, 1)} req/s (${summary.requests.total} in ${summary.elapsed.toFixed(2)} s), p50 ${summary.latency.p50} ms, p99 ${summary.latency.p99} ms, non-2xx ${summary.non2xx}, errors ${summary.errors}, timeouts ${summary.timeouts}` +
@@ -384,19 +405,29 @@ async function main() {
     }
 
     // 6. Report.
+    const results = Object.fromEntries(Object.entries(rounds).map(([id, list]) => [id, mergeRounds(list)]));
     const rows = selected.map((s) => {
       const r = results[s.id];
-      const base = s.baseline ? results[s.baseline] : null;
-      const ratio = base && base.rps > 0 ? r.rps / base.rps : null;
-      const baseCpu = base?.cpu?.workerdCpuMsPerRequest;
-      const cpu = r.cpu?.workerdCpuMsPerRequest;
+      const mine = rounds[s.id];
+      const base = s.baseline ? rounds[s.baseline] : null;
+      // Round i of a scenario against round i of its baseline (bcrypt-bound rows: one round each).
+      const pair = (f) => (base ? median(mine.map((m, i) => f(m, base[Math.min(i, base.length - 1)])).filter((v) => v != null)) : null);
+      const ratio = pair((m, b) => (b.rps > 0 ? m.rps / b.rps : null));
+      const cpuRatio = pair((m, b) => {
+        const bc = b.cpu?.workerdCpuMsPerRequest;
+        const mc = m.cpu?.workerdCpuMsPerRequest;
+        return bc && mc ? bc / mc : null;
+      });
       return {
         id: s.id,
         label: s.label,
         role: s.role ?? null,
         baseline: s.baseline ?? null,
         target: s.target ?? null,
+        rounds: mine.length,
         rps: r.rps,
+        roundRps: mine.map((m) => m.rps),
+        roundRatios: base ? mine.map((m, i) => m.rps / base[Math.min(i, base.length - 1)].rps) : null,
         seconds: r.elapsed,
         total: r.requests.total,
         p50: r.latency.p50,
@@ -405,10 +436,10 @@ async function main() {
         errors: r.errors + r.timeouts,
         ratio,
         met: s.target == null || ratio == null ? null : ratio >= s.target,
-        workerdCpuMsPerRequest: cpu ?? null,
+        workerdCpuMsPerRequest: r.cpu?.workerdCpuMsPerRequest ?? null,
         // The same comparison made on workerd CPU per request instead of throughput: less
         // sensitive to other load on the machine (throughput ratio ~ this when workerd is the bottleneck).
-        cpuRatio: baseCpu && cpu ? baseCpu / cpu : null,
+        cpuRatio,
         foreignCpuShare: r.cpu?.foreign?.machineShare ?? null,
       };
     });
@@ -433,11 +464,11 @@ async function main() {
         `OTHER PROCESSES used up to ${Math.round(Math.max(...foreign) * 100)}% of the machine's CPU during a scenario (column "other CPU"): this run is contaminated by unrelated load; rerun on a quiet machine for numbers you can compare across runs.`,
       );
     }
-    printTable({ rows, sizes, composition, CONNECTIONS, DURATION, cost, notes, workerdVersion, miniflareVersion, profile });
+    printTable({ rows, sizes, composition, CONNECTIONS, DURATION, ROUNDS, cost, notes, workerdVersion, miniflareVersion, profile });
 
     const out = {
       generatedAt: new Date().toISOString(),
-      settings: { slowScenarioRequestsPerConnection: SLOW_ROUNDS, durationSeconds: DURATION, connections: CONNECTIONS, warmupSeconds: WARMUP, seededUsers: USERS, bcryptCost: cost, pipelining: 1, path: DIRECT ? "direct workerd sockets" : "Miniflare entry socket", storage: STORAGE },
+      settings: { slowScenarioRequestsPerConnection: SLOW_ROUNDS, durationSeconds: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupSeconds: WARMUP, seededUsers: USERS, bcryptCost: cost, pipelining: 1, path: DIRECT ? "direct workerd sockets" : "Miniflare entry socket", storage: STORAGE },
       machine: { busyBeforeStart: busyBefore, loadAverageAtStart: os.loadavg(), cpus: cpus.length, cpuModel: cpus[0]?.model, totalMemMiB: Math.round(os.totalmem() / 2 ** 20), platform: `${os.platform()} ${os.release()}`, node: process.version },
       tools: { miniflare: miniflareVersion, miniflareDir, workerd: workerdVersion, wrangler: JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")).version, autocannon: "9.0.0", esbuildForBound: bcryptBuild.esbuild },
       build: { command: build.command, ms: build.ms, wranglerSummary: build.wranglerSummary, sizes, gzipTargetKiB: GZIP_TARGET_KIB, gzipTargetMet: sizeRow.met, composition, boundWorkerBytes: bcryptBuild.bytes },
@@ -456,6 +487,44 @@ async function main() {
   } finally {
     await cleanup();
   }
+}
+
+const median = (values) => {
+  if (!values.length) return null;
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+
+/** One scenario's rounds as one summary: medians of rates, latencies and CPU; sums of counts. */
+function mergeRounds(list) {
+  if (list.length === 1) return list[0];
+  const sum = (f) => list.reduce((a, x) => a + (f(x) ?? 0), 0);
+  const med = (f) => median(list.map(f).filter((v) => v != null));
+  const tally = { ...list[0].tally };
+  for (const k of ["starved", "missingSuccessor", "known", "unknown"]) tally[k] = sum((x) => x.tally[k]);
+  if (tally.poolMin != null) tally.poolMin = Math.min(...list.map((x) => x.tally.poolMin));
+  tally.samples = list.flatMap((x) => x.tally.samples).slice(0, 10);
+  const cpu = list[0].cpu
+    ? {
+        workerdCpuMsPerRequest: med((x) => x.cpu?.workerdCpuMsPerRequest),
+        foreign: { machineShare: Math.max(...list.map((x) => x.cpu?.foreign?.machineShare ?? 0)) },
+      }
+    : null;
+  return {
+    rounds: list,
+    rps: med((x) => x.rps),
+    elapsed: sum((x) => x.elapsed),
+    requests: { total: sum((x) => x.requests.total) },
+    latency: { p50: med((x) => x.latency.p50), p99: med((x) => x.latency.p99) },
+    non2xx: sum((x) => x.non2xx),
+    errors: sum((x) => x.errors),
+    timeouts: sum((x) => x.timeouts),
+    workerErrorLogs: sum((x) => x.workerErrorLogs),
+    mailsReceived: list[0].mailsReceived === undefined ? undefined : sum((x) => x.mailsReceived),
+    knownRequestsIncludingWarmup: list[0].knownRequestsIncludingWarmup === undefined ? undefined : sum((x) => x.knownRequestsIncludingWarmup),
+    cpu,
+    tally,
+  };
 }
 
 const MODULE_RULES = [

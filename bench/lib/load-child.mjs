@@ -56,6 +56,8 @@ function scenarioRequests(spec, tally) {
       // list, so the chain lives in this shared pool; with pipelining 1 a connection always
       // returns its successor before it asks for the next token.)
       const pool = [...d.refreshTokens];
+      // Handed back with the summary: the unused tokens seed the next round.
+      tally.pool = pool;
       tally.poolStart = pool.length;
       tally.poolMin = pool.length;
       return [

@@ -22,10 +22,10 @@ export function markdownTable(rows) {
   return [head, ...body].join("\n");
 }
 
-export function printTable({ rows, sizes, composition, CONNECTIONS, DURATION, cost, notes, workerdVersion, miniflareVersion, profile }) {
-  console.log(`Results: autocannon -c ${CONNECTIONS} -d ${DURATION}s per scenario, pipelining 1, bcrypt cost ${cost}, workerd ${workerdVersion} (Miniflare ${miniflareVersion})`);
+export function printTable({ rows, sizes, composition, CONNECTIONS, DURATION, ROUNDS, cost, notes, workerdVersion, miniflareVersion, profile }) {
+  console.log(`Results: autocannon -c ${CONNECTIONS}, ${ROUNDS} interleaved rounds of -d ${DURATION}s per time-boxed scenario, pipelining 1, bcrypt cost ${cost}, workerd ${workerdVersion} (Miniflare ${miniflareVersion})`);
   console.log(
-    "req/s: completed answers / elapsed s (bcrypt-bound rows: a fixed number of requests per connection, see docs). workerd CPU ms/req: CPU of the workerd process (all threads) per answer. ratio by CPU: baseline's CPU ms/req / this row's (the ratio again, less sensitive to other load). other CPU: share of the machine used by processes outside the benchmark.\n",
+    "req/s, p50, p99, workerd CPU: medians of the rounds. vs baseline: median of the per-round ratios (round i of a scenario against round i of its baseline, measured seconds apart). req/s: completed answers / elapsed s (bcrypt-bound rows: one round of a fixed number of requests per connection, see docs). workerd CPU ms/req: CPU of the workerd process (all threads) per answer. ratio by CPU: baseline's CPU ms/req / this row's, per round, median (the ratio again, less sensitive to other load). other CPU: highest share of the machine used by processes outside the benchmark in any round.\n",
   );
   console.log(
     table(
@@ -47,6 +47,12 @@ export function printTable({ rows, sizes, composition, CONNECTIONS, DURATION, co
       ["l", "r", "r", "r", "r", "r", "l", "r", "l", "r", "r", "r"],
     ),
   );
+  const spread = rows.filter((r) => r.roundRatios && r.roundRatios.length > 1);
+  if (spread.length) {
+    console.log("");
+    console.log("Per-round ratios (the table shows their median):");
+    for (const r of spread) console.log(`  ${r.label}: ${r.roundRatios.map((v) => pct(v)).join(", ")} of ${r.baseline}`);
+  }
   console.log("");
   console.log("Bundle (wrangler deploy --dry-run --minify; gzip = zlib level 9):");
   console.log(
