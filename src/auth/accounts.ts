@@ -19,8 +19,12 @@ export interface Registration {
 /** Field problems that make a registration impossible, collected together as DRF reports them. */
 export async function registrationProblems(d: Deps, r: Registration): Promise<Record<string, string[]>> {
   const problems: Record<string, string[]> = {};
-  if (await findUserByEmail(d.db, normalizeEmail(r.email))) problems.email = ["taken"];
-  const rules = await passwordProblems(r.password, { email: r.email, name: r.name }, commonCheck(d));
+  // Two independent D1 reads (the address, the common-password list): asked at once.
+  const [existing, rules] = await Promise.all([
+    findUserByEmail(d.db, normalizeEmail(r.email)),
+    passwordProblems(r.password, { email: r.email, name: r.name }, commonCheck(d)),
+  ]);
+  if (existing) problems.email = ["taken"];
   if (rules.length) problems.password = rules;
   return problems;
 }
