@@ -49,6 +49,10 @@ const DURATION = int("BENCH_DURATION", 5);
 // measured seconds before it, so the machine's drift (a shared VM: baselines moved by ±20%
 // from one minute to the next) hits both sides of a ratio alike.
 const ROUNDS = Math.round(int("BENCH_ROUNDS", 3));
+// BENCH_RATELIMIT=off leaves the [[ratelimits]] bindings out, so the worker runs unlimited
+// (its documented behaviour without a binding): a diagnostic that isolates what Miniflare's
+// rate-limit simulator (a Durable Object with a SQLite write per limit() call) adds.
+const RATELIMIT = process.env.BENCH_RATELIMIT === "off" ? "off" : "miniflare";
 const CONNECTIONS = Math.round(int("BENCH_CONNECTIONS", 32));
 const WARMUP = process.env.BENCH_WARMUP === "0" ? 0 : int("BENCH_WARMUP", 1);
 const SLOW_ROUNDS = Math.round(int("BENCH_SLOW_ROUNDS", 2));
@@ -166,7 +170,7 @@ async function main() {
     // 2. Config, Miniflare, mail stand-in.
     const config = await readWranglerConfig(ROOT);
     const b = bindingsFromConfig(config);
-    notes.push(...b.notes);
+    notes.push(...b.notes.filter((n) => RATELIMIT !== "off" || !n.startsWith("rate limit binding")));
     const { Miniflare, toOptions, version: miniflareVersion, dir: miniflareDir, workerdVersion } = await loadMiniflare(ROOT);
     mail = await startMailServer();
     const cost = Number(b.vars.BCRYPT_COST ?? 10);
@@ -207,7 +211,7 @@ async function main() {
           compatibilityFlags: config.compatibility_flags ?? [],
           d1Databases: b.d1Databases,
           kvNamespaces: b.kvNamespaces,
-          ...(Object.keys(b.ratelimits).length ? { ratelimits: b.ratelimits } : {}),
+          ...(RATELIMIT === "miniflare" && Object.keys(b.ratelimits).length ? { ratelimits: b.ratelimits } : {}),
           bindings,
           ...(DIRECT ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
         },
@@ -232,6 +236,11 @@ async function main() {
       storageDir
         ? `D1 and KV (Miniflare's SQLite-backed simulators) stored in RAM (${storageDir}, tmpfs): no disk flushes in the numbers; BENCH_STORAGE=disk for Miniflare's default on-disk temporary directory.`
         : "D1 and KV stored in Miniflare's default temporary directory on disk: every committed write waits for the disk.",
+    );
+    notes.push(
+      RATELIMIT === "off"
+        ? "BENCH_RATELIMIT=off: no [[ratelimits]] bindings, so the worker ran WITHOUT rate limits (a diagnostic: it isolates what Miniflare's simulator adds; not a configuration to deploy)."
+        : "Rate limits: Miniflare's simulator, a Durable Object with a SQLite write per limit() call (one more storage round trip on login, register, reset and refresh); BENCH_RATELIMIT=off measures without it.",
     );
     notes.push(
       DIRECT
@@ -337,8 +346,11 @@ async function main() {
       }
       return refreshPool;
     }
+    // Within a round, each baseline runs right before the scenarios compared with it.
+    const timed = selected.filter((s) => !s.slow);
+    const roundOrder = timed.filter((s) => !s.baseline).flatMap((b) => [b, ...timed.filter((s) => s.baseline === b.id)]);
     const plan = [];
-    for (let round = 0; round < ROUNDS; round++) for (const s of selected) if (!s.slow) plan.push({ s, round });
+    for (let round = 0; round < ROUNDS; round++) for (const s of roundOrder) plan.push({ s, round });
     for (const s of selected) if (s.slow) plan.push({ s, round: 0 });
     for (const { s, round } of plan) {
       await quiesce();
@@ -468,7 +480,7 @@ async function main() {
 
     const out = {
       generatedAt: new Date().toISOString(),
-      settings: { slowScenarioRequestsPerConnection: SLOW_ROUNDS, durationSeconds: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupSeconds: WARMUP, seededUsers: USERS, bcryptCost: cost, pipelining: 1, path: DIRECT ? "direct workerd sockets" : "Miniflare entry socket", storage: STORAGE },
+      settings: { slowScenarioRequestsPerConnection: SLOW_ROUNDS, durationSeconds: DURATION, rounds: ROUNDS, ratelimit: RATELIMIT, connections: CONNECTIONS, warmupSeconds: WARMUP, seededUsers: USERS, bcryptCost: cost, pipelining: 1, path: DIRECT ? "direct workerd sockets" : "Miniflare entry socket", storage: STORAGE },
       machine: { busyBeforeStart: busyBefore, loadAverageAtStart: os.loadavg(), cpus: cpus.length, cpuModel: cpus[0]?.model, totalMemMiB: Math.round(os.totalmem() / 2 ** 20), platform: `${os.platform()} ${os.release()}`, node: process.version },
       tools: { miniflare: miniflareVersion, miniflareDir, workerd: workerdVersion, wrangler: JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")).version, autocannon: "9.0.0", esbuildForBound: bcryptBuild.esbuild },
       build: { command: build.command, ms: build.ms, wranglerSummary: build.wranglerSummary, sizes, gzipTargetKiB: GZIP_TARGET_KIB, gzipTargetMet: sizeRow.met, composition, boundWorkerBytes: bcryptBuild.bytes },
