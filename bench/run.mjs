@@ -3,7 +3,7 @@
 // Prints a table, writes bench/results.json. Exits 0 whether or not targets are met; only a
 // broken harness exits non-zero. See docs/benchmark.md.
 //
-// Env: BENCH_DURATION (s per round, default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32), BENCH_WARMUP (s, default 1),
+// Env: BENCH_DURATION (s per round, default 5), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 32), BENCH_WARMUP (s, default 1),
 // BENCH_USERS (seeded accounts, default max(50, connections + 16)), BENCH_SCENARIOS (comma list of
 // scenario ids to run; baselines a ratio needs are added), BENCH_PROFILE (a scenario id: take a
 // CPU profile of workerd during that scenario and print where its time goes).
@@ -48,7 +48,7 @@ const DURATION = int("BENCH_DURATION", 5);
 // each ratio is the median of the per-round ratios: a scenario is compared with the baseline
 // measured seconds before it, so the machine's drift (a shared VM: baselines moved by ±20%
 // from one minute to the next) hits both sides of a ratio alike.
-const ROUNDS = Math.round(int("BENCH_ROUNDS", 3));
+const ROUNDS = Math.round(int("BENCH_ROUNDS", 5));
 // BENCH_RATELIMIT=off leaves the [[ratelimits]] bindings out, so the worker runs unlimited
 // (its documented behaviour without a binding): a diagnostic that isolates what Miniflare's
 // rate-limit simulator (a Durable Object with a SQLite write per limit() call) adds.
