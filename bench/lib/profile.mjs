@@ -158,6 +158,36 @@ export function summarizeProfile(profile, sourceMapPath) {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
+  // Inclusive time: each sample counts once for every distinct function on its stack, so a
+  // middleware shows what it and everything it awaits synchronously cost.
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const nameOf = new Map();
+  const fnName = (node) => {
+    let name = nameOf.get(node.id);
+    if (name !== undefined) return name;
+    const f = node.callFrame;
+    if (/index\.js$/.test(f.url) && map) {
+      const orig = lookup(map, f.lineNumber, f.columnNumber);
+      const where = orig?.source ? `${orig.source.replace(/^.*?(node_modules\/|\/src\/)/, "$1").replace(/^\/src\//, "src/")}:${orig.line}` : "";
+      name = `${orig?.name ?? (f.functionName || "(anonymous)")} ${where}`.trim();
+    } else name = `${f.functionName || "(anonymous)"} ${f.url || ""}`.trim();
+    nameOf.set(node.id, name);
+    return name;
+  };
+  const inclusive = new Map();
+  for (const [nodeId, us] of self) {
+    if (byId.get(nodeId).callFrame.functionName === "(idle)") continue;
+    const seen = new Set();
+    for (let id = nodeId; id !== undefined; id = parent.get(id)) {
+      const node = byId.get(id);
+      if (node.callFrame.functionName === "(root)") break;
+      const name = fnName(node);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      inclusive.set(name, (inclusive.get(name) ?? 0) + us);
+    }
+  }
   const top = (m, n) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -169,5 +199,6 @@ export function summarizeProfile(profile, sourceMapPath) {
     sourceMap: Boolean(map),
     byPackage: top(byPackage, 15),
     topFunctions: top(byFunction, 20),
+    topInclusive: top(inclusive, 30),
   };
 }

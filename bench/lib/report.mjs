@@ -84,6 +84,10 @@ export function printTable({ rows, sizes, composition, CONNECTIONS, DURATION, RO
     console.log(table(["self time by package / source folder", "ms", "share"], profile.byPackage.map((p) => [p.name, fmt(p.ms, 1), `${p.share}%`]), ["l", "r", "r"]));
     console.log("");
     console.log(table(["hottest functions (self time)", "ms", "share"], profile.topFunctions.slice(0, 15).map((p) => [p.name.slice(0, 100), fmt(p.ms, 1), `${p.share}%`]), ["l", "r", "r"]));
+    if (profile.topInclusive?.length) {
+      console.log("");
+      console.log(table(["functions by inclusive time (on the stack)", "ms", "share"], profile.topInclusive.slice(0, 25).map((p) => [p.name.slice(0, 100), fmt(p.ms, 1), `${p.share}%`]), ["l", "r", "r"]));
+    }
   }
   if (notes.length) {
     console.log("\nNotes:");
