@@ -1,8 +1,12 @@
 // Pure logic of `npm run import:django`: parse a `manage.py dumpdata account.MyUser` dump,
 // validate its rows, compare them with the rows already in D1 and build idempotent SQL.
-// Plain ESM with no imports, so Node runs it directly and the workerd tests import it too.
-// The validation rules are copies of src/auth/email.ts and src/auth/django-hashers.ts
-// (Node cannot import src/); test/import-django.test.ts checks that they still agree.
+// Plain ESM, run by Node (22, from the `node` devDependency, which strips the types of the
+// one TypeScript module it imports) and imported by the workerd tests. The e-mail rules are
+// src/auth/email.ts itself; the hash formats are a copy of src/auth/django-hashers.ts (which
+// imports other modules without extensions, so Node cannot load it), and
+// test/import-django.test.ts checks that the two still agree.
+
+import { isValidEmail, normalizeEmail } from "../../src/auth/email.ts";
 
 /** The model label `dumpdata` writes for the Django project's `account.MyUser`. */
 export const DJANGO_MODEL = "account.myuser";
@@ -88,50 +92,10 @@ export class DumpFormatError extends Error {
 }
 
 // ---------------------------------------------------------------------------
-// E-mail: a copy of src/auth/email.ts (Django's EmailValidator and normalize_email).
+// E-mail: the worker's own rules (Django's EmailValidator and normalize_email), so the
+// importer takes exactly the addresses registration takes.
 
-const USER_DOT_ATOM = /^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*$/i;
-const USER_QUOTED = /^"([\x01-\x08\x0b\x0c\x0e-\x1f!#-\[\]-\x7f]|\\[\x01-\x09\x0b\x0c\x0e-\x7f])*"$/i;
-const DOMAIN = /^((?:[A-Z0-9](?:[A-Z0-9-]{0,61}[A-Z0-9])?\.)+)(?:[A-Z0-9-]{2,63})$/i;
-const LITERAL = /^\[([A-F0-9:.]+)\]$/i;
-const EMAIL_VALIDATOR_MAX = 320;
-
-/** @param {string} domain */
-function validDomain(domain) {
-  if (domain === "localhost") return true;
-  if (LITERAL.test(domain)) return true;
-  if (DOMAIN.test(domain) && !domain.endsWith("-")) return true;
-  // Internationalised domains are checked in their punycode form, as Django does with idna.
-  try {
-    const ascii = new URL(`http://${domain}`).hostname;
-    return ascii !== domain.toLowerCase() && DOMAIN.test(ascii) && !ascii.endsWith("-");
-  } catch {
-    return false;
-  }
-}
-
-/**
- * True when Django's EmailValidator would accept the (already trimmed) address.
- * @param {string} value
- */
-export function isValidEmail(value) {
-  if (!value || value.length > EMAIL_VALIDATOR_MAX || !value.includes("@")) return false;
-  const at = value.lastIndexOf("@");
-  const user = value.slice(0, at);
-  const domain = value.slice(at + 1);
-  if (!USER_DOT_ATOM.test(user) && !USER_QUOTED.test(user)) return false;
-  return validDomain(domain);
-}
-
-/**
- * Django's BaseUserManager.normalize_email: trimmed, the domain lower-cased, the local part kept.
- * @param {string} value
- */
-export function normalizeEmail(value) {
-  const email = value.trim();
-  const at = email.lastIndexOf("@");
-  return at < 0 ? email : email.slice(0, at) + "@" + email.slice(at + 1).toLowerCase();
-}
+export { isValidEmail, normalizeEmail };
 
 /**
  * SQLite's lower(): ASCII letters only. The unique index is on lower(email) and every lookup
