@@ -1,6 +1,6 @@
 import app from "./app";
-import { deleteExpiredRecords } from "./cleanup";
-import type { Env } from "./config";
+import { deleteExpiredRecords } from "./features/sessions/cleanup";
+import type { Env } from "./kernel/config";
 
 export type { AppType } from "./app";
 

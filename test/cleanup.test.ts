@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import worker from "../src/index";
-import { BATCH_SIZE } from "../src/cleanup";
+import { BATCH_SIZE } from "../src/features/sessions/cleanup";
 import { api, registerUser } from "./support/api";
 
 const count = async (table: string) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())!.n;

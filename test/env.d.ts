@@ -1,5 +1,5 @@
 import type { D1Migration } from "cloudflare:test";
-import type { Env } from "../src/config";
+import type { Env } from "../src/kernel/config";
 
 declare global {
   namespace Cloudflare {

@@ -17,8 +17,8 @@ import {
   type ExistingUser,
   type Plan,
 } from "../scripts/lib/django-dump.mjs";
-import { isValidEmail, normalizeEmail } from "../src/auth/email";
-import { isSupportedHash } from "../src/auth/passwords";
+import { isValidEmail, normalizeEmail } from "../src/kernel/email";
+import { isSupportedHash } from "../src/features/passwords/hashing";
 import dump from "./fixtures/dumpdata-account.json";
 import hashes from "./fixtures/django-hashes.json";
 import { api } from "./support/api";

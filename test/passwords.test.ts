@@ -1,7 +1,7 @@
 import bcrypt from "bcryptjs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { hashPassword, isSupportedHash, verifyAgainstDummy, verifyPassword } from "../src/auth/passwords";
-import { pbkdf2Sha256 } from "../src/auth/django-hashers";
+import { hashPassword, isSupportedHash, verifyAgainstDummy, verifyPassword } from "../src/features/passwords/hashing";
+import { pbkdf2Sha256 } from "../src/features/passwords/django-hashers";
 // A copy of ../shared/fixtures/django: tests run inside workerd, with no filesystem.
 import fixtures from "./fixtures/django-hashes.json";
 

@@ -6,7 +6,7 @@
 // imports other modules without extensions, so Node cannot load it), and
 // test/import-django.test.ts checks that the two still agree.
 
-import { isValidEmail, normalizeEmail } from "../../src/auth/email.ts";
+import { isValidEmail, normalizeEmail } from "../../src/kernel/email.ts";
 
 /** The model label `dumpdata` writes for the Django project's `account.MyUser`. */
 export const DJANGO_MODEL = "account.myuser";

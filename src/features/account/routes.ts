@@ -1,0 +1,72 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { authErrors, bearer, body, json, Msg, UserError, userErrors } from "../../kernel/http/openapi";
+import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
+import type { AppEnv } from "../../kernel/http/types";
+import { validationHook } from "../../kernel/http/validation";
+import { requireAccessToken } from "../sessions/require-auth";
+import { ACCOUNT_MSG } from "./messages";
+import { ChangePasswordBody, LoginBody, Profile, RegisterBody, TokenMsg } from "./schemas";
+import { changePassword, login, profileOf, register } from "./service";
+
+/** The Django account app's views: register, login, profile, change password. */
+export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user/register",
+      tags: ["user"],
+      summary: "Create an account and sign in",
+      request: body(RegisterBody),
+      responses: { 201: json(TokenMsg, "Registered; a token pair for the new session"), ...userErrors },
+    }),
+    async (c) => {
+      await throttle(c, [["REGISTER_IP_LIMITER", clientIp(c)]]);
+      const token = await register(c.get("deps"), c.req.valid("json"));
+      return c.json({ token, msg: ACCOUNT_MSG.registered }, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user/login",
+      tags: ["user"],
+      summary: "Sign in with e-mail and password",
+      request: body(LoginBody),
+      responses: { 200: json(TokenMsg, "Signed in"), 401: json(UserError, "Email or Password is not Valid"), ...userErrors },
+    }),
+    async (c) => {
+      const { email, password } = c.req.valid("json");
+      await throttleLogin(c, email);
+      const token = await login(c.get("deps"), email, password);
+      return c.json({ token, msg: ACCOUNT_MSG.loggedIn }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/api/user/profile",
+      tags: ["user"],
+      summary: "The signed-in user",
+      security: bearer,
+      middleware: [requireAccessToken] as const,
+      responses: { 200: json(Profile, "The user"), ...authErrors },
+    }),
+    (c) => c.json(profileOf(c.get("auth").user), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/user/changepassword",
+      tags: ["user"],
+      summary: "Change the password (current password required)",
+      security: bearer,
+      middleware: [requireAccessToken] as const,
+      request: body(ChangePasswordBody),
+      responses: { 200: json(Msg, "Changed; every other session is signed out"), ...authErrors, ...userErrors },
+    }),
+    async (c) => {
+      const { user, claims } = c.get("auth");
+      await changePassword(c.get("deps"), user, claims.sid, c.req.valid("json"));
+      return c.json({ msg: ACCOUNT_MSG.passwordChanged }, 200);
+    },
+  );

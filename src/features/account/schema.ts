@@ -1,0 +1,30 @@
+import { sql } from "drizzle-orm";
+import { integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+/** Accounts. Field names follow the Django model so dumps import one to one. */
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    tc: integer("tc", { mode: "boolean" }).notNull().default(false),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+    password: text("password").notNull(),
+    // Bumped by every password change or reset; reset links carry the value they were issued for.
+    passwordVersion: integer("password_version").notNull().default(0),
+    // Access tokens without a session id (minted by simplejwt before the move) must be newer than this.
+    passwordChangedAt: integer("password_changed_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(now),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
+    lastLogin: integer("last_login", { mode: "timestamp_ms" }),
+  },
+  // lower() on both sides of every lookup: the uniqueness and the search agree on what "same e-mail" means.
+  (t) => [uniqueIndex("users_email_ci_unique").on(sql`lower(${t.email})`)],
+);
+
+export type User = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;

@@ -1,0 +1,27 @@
+import { z } from "@hono/zod-openapi";
+import { booleanField, charField, emailField, passwordField } from "../../kernel/http/fields";
+
+/** Request bodies: these schemas validate requests and are the OpenAPI document's source. */
+export const RegisterBody = z
+  .object({ email: emailField(), name: charField(200), password: passwordField(), password2: passwordField(), tc: booleanField() })
+  .openapi("RegisterRequest");
+export type RegisterBody = z.infer<typeof RegisterBody>;
+export const LoginBody = z.object({ email: emailField(), password: passwordField() }).openapi("LoginRequest");
+export const ChangePasswordBody = z
+  .object({ password: passwordField(), password2: passwordField(), current_password: passwordField() })
+  .openapi("ChangePasswordRequest");
+
+export const TokenPair = z.object({ refresh: z.string(), access: z.string() }).openapi("TokenPair");
+export const TokenMsg = z.object({ token: TokenPair, msg: z.string() }).openapi("TokenWithMessage");
+export const Profile = z
+  .object({
+    id: z.number().int(),
+    email: z.string(),
+    name: z.string(),
+    tc: z.boolean(),
+    is_admin: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    last_login: z.string().nullable(),
+  })
+  .openapi("Profile");

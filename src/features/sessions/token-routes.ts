@@ -1,0 +1,70 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { body, Empty, json, tokenErrors } from "../../kernel/http/openapi";
+import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
+import type { AppEnv } from "../../kernel/http/types";
+import { validationHook } from "../../kernel/http/validation";
+import { TokenPair } from "../account/schemas";
+import { login } from "../account/service";
+import { RefreshBody, RefreshResult, TokenObtainBody, VerifyBody } from "./schemas";
+import { blacklistRefreshToken, checkToken, refreshSession } from "./service";
+
+/** simplejwt's four views, same paths, bodies and answers. */
+export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/token",
+      tags: ["token"],
+      summary: "Obtain a token pair (simplejwt TokenObtainPairView)",
+      request: body(TokenObtainBody),
+      responses: { 200: json(TokenPair, "A new session's pair"), ...tokenErrors },
+    }),
+    async (c) => {
+      const { email, password } = c.req.valid("json");
+      await throttleLogin(c, email);
+      return c.json(await login(c.get("deps"), email, password), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/token/refresh",
+      tags: ["token"],
+      summary: "Exchange a refresh token (rotated: the old one is retired)",
+      request: body(RefreshBody),
+      responses: { 200: json(RefreshResult, "A new access token, and a new refresh token when rotation is on"), ...tokenErrors },
+    }),
+    async (c) => {
+      const { refresh } = c.req.valid("json");
+      await throttle(c, [["REFRESH_IP_LIMITER", clientIp(c)]]);
+      return c.json(await refreshSession(c.get("deps"), refresh), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/token/verify",
+      tags: ["token"],
+      summary: "Check a token's signature and claims",
+      request: body(VerifyBody),
+      responses: { 200: json(Empty, "Valid"), ...tokenErrors },
+    }),
+    async (c) => {
+      await checkToken(c.get("deps"), c.req.valid("json").token);
+      return c.json({}, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/api/token/blacklist",
+      tags: ["token"],
+      summary: "Log out: the refresh token's session ends",
+      request: body(RefreshBody),
+      responses: { 200: json(Empty, "Done"), ...tokenErrors },
+    }),
+    async (c) => {
+      await blacklistRefreshToken(c.get("deps"), c.req.valid("json").refresh);
+      return c.json({}, 200);
+    },
+  );

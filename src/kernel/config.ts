@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { unavailable } from "./errors";
+import { ALGORITHMS, parsePrivateKeys, type PrivateJwk } from "./keys";
+import { memo } from "./memo";
+
+/** Bindings and variables the worker is deployed with (wrangler.toml, secrets, .dev.vars). */
+export interface Env {
+  DB: D1Database;
+  RESET_KV: KVNamespace;
+  JWT_SIGNING_KEY?: string;
+  JWT_PRIVATE_KEYS?: string;
+  MAIL_API_KEY?: string;
+  [name: string]: unknown;
+}
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", "True", "False"])
+  .transform((v) => ["true", "1", "yes", "True"].includes(v));
+const seconds = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const origins = z
+  .string()
+  .default("")
+  .transform((v) =>
+    v
+      .split(",")
+      .map((o) => o.trim().replace(/\/$/, ""))
+      .filter(Boolean),
+  );
+
+const ConfigSchema = z.object({
+  ACCESS_TOKEN_LIFETIME: seconds(300).pipe(z.number().min(1)),
+  REFRESH_TOKEN_LIFETIME: seconds(86400).pipe(z.number().min(1)),
+  ROTATE_REFRESH_TOKENS: bool.default(true),
+  BLACKLIST_AFTER_ROTATION: bool.default(true),
+  REFRESH_REUSE_INTERVAL: seconds(10),
+  UPDATE_LAST_LOGIN: bool.default(false),
+  JWT_ALGORITHM: z.enum(ALGORITHMS).default("HS256"),
+  JWT_ISSUER: optionalText,
+  JWT_AUDIENCE: optionalText,
+  LEEWAY: seconds(0),
+  JWT_SIGNING_KEY: z.string().optional(),
+  JWT_PRIVATE_KEYS: z.string().optional(),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
+  PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
+  // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
+  PASSWORD_RESET_URL: z.string().url().optional(),
+  MAIL_API_URL: z.string().url().default("https://api.resend.com/emails"),
+  MAIL_API_KEY: optionalText,
+  MAIL_FROM: z.string().min(3).default("Accounts <no-reply@example.com>"),
+  MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  STORAGE_TIMEOUT_MS: z.coerce.number().int().min(50).default(5000),
+  CORS_ALLOWED_ORIGINS: origins,
+});
+
+type Parsed = z.infer<typeof ConfigSchema>;
+
+export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS"> {
+  /** The HS256 secret; empty for asymmetric algorithms. */
+  signingKey: Uint8Array;
+  /** Asymmetric algorithms: the first signs, all verify. */
+  privateKeys: PrivateJwk[];
+  /** Keys the logger's e-mail pseudonyms, so log lines cannot be reversed without a secret. */
+  logKey: Uint8Array;
+  /** Reset base URL without its trailing slash, so links never carry "//"; undefined: the worker's own page. */
+  resetUrl: string | undefined;
+}
+
+/** A misconfigured deployment: every request answers 503 (and logs why) until it is fixed. */
+const configError = (reason: string) => unavailable({ event: "config_invalid", reason });
+
+const MIN_KEY_BYTES = 32;
+
+function build(env: Env): Config {
+  // Empty strings in [vars] mean "not set", so defaults apply as they would in simplejwt.
+  const raw = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => typeof v === "string" && v.trim() !== ""),
+  );
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw configError(`invalid configuration: ${where}`);
+  }
+  const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, ...rest } = parsed.data;
+  const resetUrl = rest.PASSWORD_RESET_URL?.replace(/\/+$/, "");
+  if (rest.JWT_ALGORITHM !== "HS256") {
+    const keys = parsePrivateKeys(JWT_PRIVATE_KEYS, rest.JWT_ALGORITHM);
+    if (typeof keys === "string") throw configError(keys);
+    const logKey = new TextEncoder().encode(keys[0]!.d);
+    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl };
+  }
+  const signingKey = new TextEncoder().encode(JWT_SIGNING_KEY ?? "");
+  if (signingKey.byteLength < MIN_KEY_BYTES) {
+    throw configError(
+      `JWT_SIGNING_KEY is ${signingKey.byteLength === 0 ? "missing" : "too short"}: set a secret of at least ${MIN_KEY_BYTES} bytes`,
+    );
+  }
+  return { ...rest, signingKey, privateKeys: [], logKey: signingKey, resetUrl };
+}
+
+/**
+ * Parses and checks the environment once per isolate: the env object is stable for an
+ * isolate's life, so it keys the cache. A failure is not cached, so a fixed secret
+ * takes effect without a redeploy of code.
+ */
+export const getConfig = memo((env: Env): Config => build(env));

@@ -1,0 +1,38 @@
+import { createMiddleware } from "hono/factory";
+import { getConfig } from "../config";
+import { buildDeps } from "../deps";
+import { createLogger } from "../log";
+import type { AppEnv } from "./types";
+
+/**
+ * Per request: an id (echoed as X-Request-Id), the parsed config (once per isolate), the
+ * modules' dependencies, and one JSON log line when the answer leaves. A broken
+ * configuration answers 503 on every route rather than signing anything with a bad key.
+ */
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const started = Date.now();
+  const requestId = crypto.randomUUID();
+  c.set("requestId", requestId);
+  // A broken configuration throws the 503 AppError; the error renderer logs its reason.
+  const config = getConfig(c.env);
+  const log = createLogger(requestId, config.logKey);
+  const cf = (c.req.raw as { cf?: { country?: unknown } }).cf;
+  c.set(
+    "deps",
+    buildDeps(c.env, config, log, (task) => c.executionCtx.waitUntil(task), {
+      userAgent: c.req.header("user-agent")?.slice(0, 256) ?? null,
+      country: typeof cf?.country === "string" ? cf.country : null,
+    }),
+  );
+  try {
+    await next();
+  } finally {
+    log.event("request", {
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      latency_ms: Date.now() - started,
+      user_id: c.get("auth")?.user.id,
+    });
+  }
+});

@@ -1,0 +1,58 @@
+import { z } from "@hono/zod-openapi";
+import { isValidEmail } from "../email";
+import { MSG } from "../messages";
+
+/**
+ * zod field builders that speak DRF: each issue already carries the message DRF would
+ * give, so mapping zod's issues to the envelope is only grouping by field.
+ */
+const typeMessage = (expected: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? MSG.required : issue.input === null ? MSG.notNull : expected;
+
+/** DRF CharField: trims surrounding whitespace (as the Django serializers did), blank refused. */
+export const charField = (maxLength: number) =>
+  z
+    .string({ error: typeMessage(MSG.notString) })
+    .transform((v) => v.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, MSG.blank)
+        .refine((v) => [...v].length <= maxLength, MSG.maxLength(maxLength)),
+    );
+
+/** DRF EmailField (Django's EmailValidator), max 255 as the Django model had. */
+export const emailField = () =>
+  z
+    .string({ error: typeMessage(MSG.notString) })
+    .transform((v) => v.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, MSG.blank)
+        .max(255, MSG.maxLength(255))
+        .refine(isValidEmail, MSG.invalidEmail),
+    )
+    .openapi({ format: "email", example: "ada@example.com" });
+
+export const PASSWORD_MAX = 4096;
+export const passwordField = () =>
+  charField(PASSWORD_MAX).openapi({ format: "password", example: "correct-horse-battery" });
+
+const TRUE_VALUES = new Set<unknown>(["t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, true]);
+const FALSE_VALUES = new Set<unknown>(["f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, false]);
+
+/** DRF BooleanField: accepts the same spellings of true and false. */
+export const booleanField = () =>
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (v === undefined) ctx.addIssue({ code: "custom", message: MSG.required });
+      else if (v === null) ctx.addIssue({ code: "custom", message: MSG.notNull });
+      else if (!TRUE_VALUES.has(v) && !FALSE_VALUES.has(v)) ctx.addIssue({ code: "custom", message: MSG.notBoolean });
+    })
+    .transform((v) => TRUE_VALUES.has(v))
+    .openapi({ type: "boolean", example: true });
+
+/** simplejwt's token fields: plain required strings. */
+export const tokenField = () => z.string({ error: typeMessage(MSG.notString) }).min(1, MSG.blank);
