@@ -1,5 +1,5 @@
 // The bound for the login scenario: a worker that does nothing but one bcrypt compare per
-// request, with the same library (bcryptjs, async API, as src/auth/django-hashers.ts calls it),
+// request, with the same library (bcryptjs, async API, as src/features/passwords/django-hashers.ts calls it),
 // at the configured cost, on the same workerd, with the same compatibility date and flags.
 // bench/run.mjs bundles it with esbuild and serves it next to the real worker; the hash and
 // the password arrive as bindings (BENCH_HASH is made on the host at BCRYPT_COST).

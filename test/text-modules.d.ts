@@ -4,3 +4,9 @@ declare module "*.txt" {
   const text: string;
   export default text;
 }
+
+// Vite's ?raw suffix: the file's text, for checks that read the deployment's own config.
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

@@ -1,5 +1,5 @@
 // A stand-in for the Resend-compatible mail API: answers every POST with 200 JSON, counts
-// what it got, keeps nothing. The worker's HTTP mailer (src/mail/http-mailer.ts) calls it,
+// what it got, keeps nothing. The worker's HTTP mailer (src/kernel/mail.ts) calls it,
 // so password-reset mails go through the real provider path, minus the internet.
 import { createServer } from "node:http";
 

@@ -15,8 +15,8 @@ export const randomHex = (n: number) => toHex(crypto.getRandomValues(new Uint8Ar
 
 /**
  * SHA-256 of a short string, as hex. Synchronous (@noble/hashes, already here for Django's
- * PBKDF2): for the few dozen bytes of a jti, an awaited WebCrypto digest cost about five
- * times as much in promise and binding overhead as the hash itself, four times per refresh.
+ * PBKDF2): for the few dozen bytes of a jti, an awaited WebCrypto digest costs more in
+ * promise and binding overhead than the hash itself (docs/benchmark.md).
  */
 export function sha256Hex(value: string): string {
   return toHex(sha256(encoder.encode(value)));

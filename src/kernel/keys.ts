@@ -44,7 +44,7 @@ export function parsePrivateKeys(raw: string | undefined, alg: Exclude<Algorithm
 }
 
 /** The public half of a private JWK: only the members a verifier needs. */
-export function publicJwk(k: PrivateJwk, alg: Algorithm): JWK {
+function publicJwk(k: PrivateJwk, alg: Algorithm): JWK {
   const { kty, crv, x, y, n, e, kid } = k;
   return Object.fromEntries(
     Object.entries({ kty, crv, x, y, n, e, kid, alg, use: "sig" }).filter(([, v]) => v !== undefined),

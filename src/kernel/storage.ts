@@ -46,7 +46,7 @@ function guardStatement(stmt: D1PreparedStatement, timeoutMs: number): D1Prepare
 }
 
 /** The D1 binding with every query and batch guarded; batch() gets the real statements back. */
-export function guardD1(db: D1Database, timeoutMs: number): D1Database {
+function guardD1(db: D1Database, timeoutMs: number): D1Database {
   return new Proxy(db, {
     get(target, prop) {
       if (prop === "prepare") return (query: string) => guardStatement(target.prepare(query), timeoutMs);
@@ -63,7 +63,7 @@ export function guardD1(db: D1Database, timeoutMs: number): D1Database {
 }
 
 /** The KV binding with get, put, delete and list guarded. */
-export function guardKv(kv: KVNamespace, timeoutMs: number): KVNamespace {
+function guardKv(kv: KVNamespace, timeoutMs: number): KVNamespace {
   return new Proxy(kv, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);

@@ -3,7 +3,7 @@ import { Layout } from "../../kernel/pages/layout";
 import { PASSWORD_RULES_HELP } from "../passwords/rules";
 
 /** What the page tells people about passwords: the server's own rules, then its limits. */
-export const PAGE_PASSWORD_RULES: readonly string[] = [
+const PAGE_PASSWORD_RULES: readonly string[] = [
   ...PASSWORD_RULES_HELP,
   `Your password can contain at most ${PASSWORD_MAX} characters.`,
   "Spaces at the start or end are removed.",

@@ -12,9 +12,9 @@ import { deleteResetLink, findNewestResetLink, saveDecoyLink, saveResetLink } fr
 const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 25));
 
 /** Django's urlsafe_base64_encode(force_bytes(pk)), so links keep the Django shape. */
-export const encodeUid = (id: number) => base64url(new TextEncoder().encode(String(id)));
+const encodeUid = (id: number) => base64url(new TextEncoder().encode(String(id)));
 
-export function decodeUid(uid: string): number | null {
+function decodeUid(uid: string): number | null {
   const bytes = fromBase64url(uid);
   if (!bytes) return null;
   const text = new TextDecoder().decode(bytes);

@@ -16,7 +16,7 @@ export type DjangoHash =
   | { algorithm: "bcrypt"; bcrypt: string; cost: number };
 
 /** Workers' WebCrypto rejects PBKDF2 above this in production (local workerd does not). */
-export const WEBCRYPTO_PBKDF2_MAX_ITERATIONS = 100_000;
+const WEBCRYPTO_PBKDF2_MAX_ITERATIONS = 100_000;
 
 // A stored hash is data, not code: a corrupt or hostile iteration count must not
 // pin the CPU. Django's own default is ~1.2M (6.0), far below this.
@@ -68,7 +68,7 @@ export function bcryptSha256Secret(password: string): string {
 }
 
 /** Compares two strings without an early exit; the length is not secret (fixed by the format). */
-export function constantTimeEqual(a: string, b: string): boolean {
+function constantTimeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);

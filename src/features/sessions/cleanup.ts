@@ -5,7 +5,7 @@ import { deleteExpired } from "./store";
 const DAY_MS = 86_400_000;
 /** Rows per statement and statements per run: small enough for a Worker's CPU and subrequest limits. */
 export const BATCH_SIZE = 500;
-export const MAX_BATCHES = 20;
+const MAX_BATCHES = 20;
 
 /**
  * The Cron Trigger's job: refresh-token records and sessions that expired more than a day

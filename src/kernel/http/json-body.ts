@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { detailError, nonFieldError } from "../errors";
 import { MSG } from "../messages";
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 

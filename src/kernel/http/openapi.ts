@@ -6,7 +6,7 @@ const Detail = z
   .openapi("ErrorDetail");
 const Fields = z.record(z.string(), z.array(z.string())).openapi("FieldErrors", { example: { email: ["This field is required."] } });
 export const UserError = z.object({ errors: z.union([Detail, Fields]) }).openapi("UserApiError");
-export const TokenError = z.union([Detail, Fields]).openapi("TokenApiError");
+const TokenError = z.union([Detail, Fields]).openapi("TokenApiError");
 
 export const Msg = z.object({ msg: z.string() }).openapi("Message");
 export const Empty = z.object({}).openapi("Empty");

@@ -22,7 +22,7 @@ export function classifyError(err: unknown, requestId: string | undefined): AppE
   return detailError(500, MSG.serverError, "error");
 }
 
-export const isTokenPath = (path: string) => path === "/api/token" || path.startsWith("/api/token/");
+const isTokenPath = (path: string) => path === "/api/token" || path.startsWith("/api/token/");
 
 /**
  * The JSON answer of an error. simplejwt's own views answer bare DRF errors; the account

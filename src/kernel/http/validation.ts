@@ -5,7 +5,7 @@ import { fieldErrors, type FieldErrors } from "../errors";
  * zod issues to DRF's field errors. The field builders (http/fields.ts) already put DRF's
  * words in each issue, so this only groups them by field, keeping one message per rule.
  */
-export function toFieldErrors(error: z.ZodError): FieldErrors {
+function toFieldErrors(error: z.ZodError): FieldErrors {
   const out: FieldErrors = {};
   for (const issue of error.issues) {
     const field = typeof issue.path[0] === "string" ? issue.path[0] : "non_field_errors";

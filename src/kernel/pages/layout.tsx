@@ -5,7 +5,7 @@ import type { Child } from "hono/jsx";
  * CSP needs neither 'unsafe-inline' nor a second request. Keep it free of "</style".
  * Contrast on white: ink 16:1, muted 8.6:1, error #b3261e 6.5:1, accent #1d4ed8 6.7:1.
  */
-export const PAGE_CSS = `
+const PAGE_CSS = `
 :root{color-scheme:light;--ink:#111827;--muted:#4b5563;--line:#6b7280;--accent:#1d4ed8;--accent-dark:#1e3a8a;--error:#b3261e;--error-bg:#fdf2f1;--ok:#166534;--ok-bg:#ecfdf3;--bg:#f3f4f6}
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
