@@ -14,7 +14,14 @@ if (!existsSync(".dev.vars")) {
   const example = readFileSync(".dev.vars.example", "utf8");
   const key = randomBytes(48).toString("base64url");
   writeFileSync(".dev.vars", example.replace(/^JWT_SIGNING_KEY=.*$/m, `JWT_SIGNING_KEY=${key}`), { mode: 0o600 });
-  console.log("Created .dev.vars with a new development-only JWT_SIGNING_KEY.");
+  console.log("Created .dev.vars with a new development-only JWT_SIGNING_KEY; mails are printed here (MAIL_TRANSPORT=log).");
+} else {
+  // A .dev.vars from before MAIL_TRANSPORT existed relied on the log fallback, which is gone.
+  const vars = readFileSync(".dev.vars", "utf8");
+  if (!/^\s*MAIL_(TRANSPORT|API_KEY)\s*=/m.test(vars)) {
+    writeFileSync(".dev.vars", `${vars.replace(/\n?$/, "\n")}MAIL_TRANSPORT=log\n`, { mode: 0o600 });
+    console.log("Added MAIL_TRANSPORT=log to .dev.vars: mails are printed here.");
+  }
 }
 
 const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local"], {

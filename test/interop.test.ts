@@ -11,8 +11,9 @@ const invalid = fixture.tokens.filter((t) => !t.valid);
 beforeAll(async () => {
   // The users of the Django dump the tokens were minted for (ids 1, 42, 7).
   for (const t of valid) {
-    await env.DB.prepare("INSERT OR IGNORE INTO users (id, email, name, tc, password) VALUES (?, ?, ?, 1, 'bcrypt_sha256$$2b$04$invalidinvalidinvalidinvalidinvalidinvalidinvalidinv')")
-      .bind(t.user_id, t.email, `User ${t.user_id}`)
+    // Created long before the tokens were minted, as the imported Django users were.
+    await env.DB.prepare("INSERT OR IGNORE INTO users (id, email, name, tc, password, created_at) VALUES (?, ?, ?, 1, 'bcrypt_sha256$$2b$04$invalidinvalidinvalidinvalidinvalidinvalidinvalidinv', ?)")
+      .bind(t.user_id, t.email, `User ${t.user_id}`, Date.parse("2020-01-01T00:00:00Z"))
       .run();
   }
 });

@@ -38,4 +38,21 @@ describe("docs UI", () => {
     expect(String(res.body)).toContain(`nonce="${nonce}"`);
     expect(csp).toContain("frame-ancestors 'none'");
   });
+
+  it("loads Scalar from one pinned URL with Subresource Integrity, and the CSP trusts that URL, not the CDN host", async () => {
+    const res = await api("/api/docs");
+    const html = String(res.body);
+    const scripts = [...html.matchAll(/<script src="([^"]+)" integrity="(sha384-[A-Za-z0-9+/=]+)" crossorigin="anonymous">/g)];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]![1]).toMatch(/^https:\/\/cdn\.jsdelivr\.net\/npm\/@scalar\/api-reference@\d+\.\d+\.\d+\/dist\/browser\/standalone\.js$/);
+    const scriptSrc = res.headers.get("content-security-policy")!.split("; ").find((d) => d.startsWith("script-src "))!;
+    expect(scriptSrc.split(" ").slice(1).filter((s) => !s.startsWith("'nonce-"))).toEqual([scripts[0]![1]]);
+    // Every other script is inline under the nonce.
+    expect(html.match(/<script(?![^>]*(src=|nonce=))/g)).toBeNull();
+  });
+
+  it("API_DOCS=false turns the page off and keeps the document", async () => {
+    expect((await api("/api/docs", { vars: { API_DOCS: "false" } })).status).toBe(404);
+    expect((await api("/api/openapi.json", { vars: { API_DOCS: "false" } })).status).toBe(200);
+  });
 });

@@ -171,14 +171,14 @@ describe("password reset", () => {
     expect((await confirm(link.uid, link.token)).status).toBe(200);
   });
 
-  it("without MAIL_API_KEY (local development) the mail, link included, goes to the log", async () => {
+  it("with MAIL_TRANSPORT=log and no MAIL_API_KEY (local development) the mail, link included, goes to the log", async () => {
     const u = await registerUser();
     const logged: string[] = [];
     const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
       logged.push(args.map(String).join(" "));
     });
     try {
-      const res = await api("/api/user/send-reset-password-email/", { body: { email: u.email }, vars: { MAIL_API_KEY: "" } });
+      const res = await api("/api/user/send-reset-password-email/", { body: { email: u.email }, vars: { MAIL_API_KEY: "", MAIL_TRANSPORT: "log" } });
       expect(res.status).toBe(200);
       const started = Date.now();
       while (!logged.some((l) => l.includes("[dev mail]")) && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
@@ -187,6 +187,26 @@ describe("password reset", () => {
     }
     const mail = logged.find((l) => l.includes("[dev mail]"))!;
     expect(mail).toMatch(/http:\/\/localhost:3000\/api\/user\/reset\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]{43}\//);
+    expect(mailbox.mails.filter((m) => m.to.includes(u.email))).toHaveLength(0);
+  });
+
+  it("a deployment without MAIL_API_KEY answers 503 and writes no link anywhere, for known and unknown addresses", async () => {
+    const u = await registerUser();
+    const logged: string[] = [];
+    const capture = (...args: unknown[]) => void logged.push(args.map(String).join(" "));
+    const spies = [vi.spyOn(console, "log").mockImplementation(capture), vi.spyOn(console, "error").mockImplementation(capture)];
+    try {
+      for (const email of [u.email, uniqueEmail("nobody")]) {
+        const res = await api("/api/user/send-reset-password-email/", { body: { email }, vars: { MAIL_API_KEY: "" } });
+        expect(res.status).toBe(503);
+        expect(res.body).toEqual({ errors: { detail: "Service temporarily unavailable", code: "unavailable" } });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(logged.some((l) => l.includes("[dev mail]") || /reset-password\/|api\/user\/reset\//.test(l))).toBe(false);
+    expect(logged.filter((l) => l.includes("config_invalid") && l.includes("MAIL_API_KEY"))).toHaveLength(1);
     expect(mailbox.mails.filter((m) => m.to.includes(u.email))).toHaveLength(0);
   });
 

@@ -1,5 +1,8 @@
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { z } from "zod";
-import { unavailable } from "./errors";
+import { unavailable, type AppError } from "./errors";
+import { logError } from "./log";
 import { ALGORITHMS, parsePrivateKeys, type PrivateJwk } from "./keys";
 import { memo } from "./memo";
 
@@ -49,22 +52,29 @@ const ConfigSchema = z.object({
   PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
   // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
   PASSWORD_RESET_URL: z.string().url().optional(),
+  // "log" prints mails, links included, to the log when no MAIL_API_KEY is set: only ever
+  // chosen explicitly (npm run dev does); "http" without a key answers 503 on mail routes.
+  MAIL_TRANSPORT: z.enum(["http", "log"]).default("http"),
   MAIL_API_URL: z.string().url().default("https://api.resend.com/emails"),
   MAIL_API_KEY: optionalText,
   MAIL_FROM: z.string().min(3).default("Accounts <no-reply@example.com>"),
   MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   STORAGE_TIMEOUT_MS: z.coerce.number().int().min(50).default(5000),
   CORS_ALLOWED_ORIGINS: origins,
+  // Seconds a session may live however often it is refreshed; unset: no bound, as simplejwt.
+  SESSION_MAX_AGE: z.coerce.number().int().min(60).optional(),
+  API_DOCS: bool.default(true),
+  PSEUDONYM_KEY: z.string().optional(),
 });
 
 type Parsed = z.infer<typeof ConfigSchema>;
 
-export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS"> {
+export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS" | "PSEUDONYM_KEY"> {
   /** The HS256 secret; empty for asymmetric algorithms. */
   signingKey: Uint8Array;
   /** Asymmetric algorithms: the first signs, all verify. */
   privateKeys: PrivateJwk[];
-  /** Keys the logger's e-mail pseudonyms, so log lines cannot be reversed without a secret. */
+  /** Keys the e-mail pseudonyms of log lines and rate-limit keys, so neither can be reversed without a secret. */
   logKey: Uint8Array;
   /** Reset base URL without its trailing slash, so links never carry "//"; undefined: the worker's own page. */
   resetUrl: string | undefined;
@@ -73,7 +83,39 @@ export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KE
 /** A misconfigured deployment: every request answers 503 (and logs why) until it is fixed. */
 const configError = (reason: string) => unavailable({ event: "config_invalid", reason });
 
+const reported = new WeakMap<object, Set<string>>();
+
+/**
+ * A part of the deployment that one route needs is missing (a binding, a provider key):
+ * that route answers 503, and the reason is logged once per isolate rather than per request.
+ */
+export function missingConfig(env: object, reason: string): AppError {
+  const seen = reported.get(env) ?? new Set<string>();
+  reported.set(env, seen);
+  if (!seen.has(reason)) {
+    seen.add(reason);
+    logError("config_invalid", { reason });
+  }
+  return unavailable();
+}
+
 const MIN_KEY_BYTES = 32;
+/** The placeholder of .dev.vars.example: long enough to pass the length check, public to everyone. */
+export const EXAMPLE_SIGNING_KEY = "replace-me-with-at-least-32-random-bytes";
+
+/**
+ * The pseudonym key: PSEUDONYM_KEY when set (it then survives signing-key rotations, and
+ * rate-limit counters with it), else derived from the signing material under its own label,
+ * so the signing key itself is never what keys a log line.
+ */
+function pseudonymKey(own: string | undefined, signingMaterial: string): Uint8Array {
+  const encoder = new TextEncoder();
+  if (own) {
+    if (encoder.encode(own).byteLength < MIN_KEY_BYTES) throw configError(`PSEUDONYM_KEY is too short: set a secret of at least ${MIN_KEY_BYTES} bytes`);
+    return encoder.encode(own);
+  }
+  return hkdf(sha256, encoder.encode(signingMaterial), undefined, encoder.encode("edge-auth log and rate-limit pseudonyms v1"), 32);
+}
 
 function build(env: Env): Config {
   // Empty strings in [vars] mean "not set", so defaults apply as they would in simplejwt.
@@ -85,12 +127,12 @@ function build(env: Env): Config {
     const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw configError(`invalid configuration: ${where}`);
   }
-  const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, ...rest } = parsed.data;
+  const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, PSEUDONYM_KEY, ...rest } = parsed.data;
   const resetUrl = rest.PASSWORD_RESET_URL?.replace(/\/+$/, "");
   if (rest.JWT_ALGORITHM !== "HS256") {
     const keys = parsePrivateKeys(JWT_PRIVATE_KEYS, rest.JWT_ALGORITHM);
     if (typeof keys === "string") throw configError(keys);
-    const logKey = new TextEncoder().encode(keys[0]!.d);
+    const logKey = pseudonymKey(PSEUDONYM_KEY, keys[0]!.d);
     return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl };
   }
   const signingKey = new TextEncoder().encode(JWT_SIGNING_KEY ?? "");
@@ -99,7 +141,8 @@ function build(env: Env): Config {
       `JWT_SIGNING_KEY is ${signingKey.byteLength === 0 ? "missing" : "too short"}: set a secret of at least ${MIN_KEY_BYTES} bytes`,
     );
   }
-  return { ...rest, signingKey, privateKeys: [], logKey: signingKey, resetUrl };
+  if (JWT_SIGNING_KEY === EXAMPLE_SIGNING_KEY) throw configError("JWT_SIGNING_KEY is the placeholder of .dev.vars.example: generate a secret (openssl rand -base64 48)");
+  return { ...rest, signingKey, privateKeys: [], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Config, Env } from "./config";
+import { missingConfig, type Config, type Env } from "./config";
 import type { Logger } from "./log";
 import { httpMailer, logMailer, type Mailer } from "./mail";
 import { memo } from "./memo";
@@ -12,20 +12,30 @@ export interface Deps {
   config: Config;
   db: Db;
   kv: KVNamespace;
-  mailer: Mailer;
+  /** The configured transport; throws the 503 configuration error when there is none. */
+  mailer(): Mailer;
   log: Logger;
   /** Work that must finish but must not delay the answer (mail). */
   defer(task: Promise<unknown>): void;
   client: { userAgent: string | null; country: string | null };
 }
 
-const mailerFor = memo((config: Config): Mailer =>
-  config.MAIL_API_KEY
-    ? httpMailer({ url: config.MAIL_API_URL, apiKey: config.MAIL_API_KEY, from: config.MAIL_FROM, timeoutMs: config.MAIL_TIMEOUT_MS })
-    : logMailer(),
-);
+// The log transport writes working links into the log, so it is never a fallback for a
+// forgotten key: only MAIL_TRANSPORT=log (what npm run dev writes into .dev.vars) selects
+// it, and a provider key, when one is given (e.g. `--var MAIL_API_KEY:…`), still wins.
+const mailerFor = memo((config: Config): Mailer | null => {
+  if (config.MAIL_API_KEY) {
+    return httpMailer({ url: config.MAIL_API_URL, apiKey: config.MAIL_API_KEY, from: config.MAIL_FROM, timeoutMs: config.MAIL_TIMEOUT_MS });
+  }
+  return config.MAIL_TRANSPORT === "log" ? logMailer() : null;
+});
 
 export function buildDeps(env: Env, config: Config, log: Logger, defer: Deps["defer"], client: Deps["client"]): Deps {
   const timeout = config.STORAGE_TIMEOUT_MS;
-  return { config, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer: mailerFor(config), log, defer, client };
+  const mailer = () => mailerFor(config) ?? throwMissing(env, "MAIL_API_KEY is not set (or set MAIL_TRANSPORT=log for local development)");
+  return { config, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, client };
+}
+
+function throwMissing(env: Env, reason: string): never {
+  throw missingConfig(env, reason);
 }

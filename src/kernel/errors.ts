@@ -49,8 +49,8 @@ export const detailError = (status: number, detail: string, code?: string, heade
   new AppError(status, code ?? "error", code ? { detail, code } : { detail }, { headers });
 
 export const notAuthenticated = () => detailError(401, MSG.notAuthenticated, "not_authenticated");
-/** A 503 the client may retry; `log` tells the operator which dependency failed. */
-export const unavailable = (log: Record<string, string>) =>
+/** A 503 the client may retry; `log`, when given, tells the operator (once, by the renderer) what failed. */
+export const unavailable = (log?: Record<string, string>) =>
   new AppError(503, "unavailable", { detail: MSG.unavailable, code: "unavailable" }, { log });
 
 /**

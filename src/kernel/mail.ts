@@ -67,3 +67,20 @@ export function logMailer(): Mailer {
     },
   };
 }
+
+export const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+const SHOWN_NAME_MAX = 60;
+
+/**
+ * User text as a mail may show it: names stored before the field refused them (or imported
+ * from Django) can still hold line breaks or bidi controls, so those become spaces, and the
+ * length is bounded so a 200-character name cannot push the real content out of view.
+ * HTML parts still escape the result.
+ */
+export function shownText(value: string, max = SHOWN_NAME_MAX): string {
+  const clean = value.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, " ").replace(/\s+/g, " ").trim();
+  const chars = [...clean];
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : clean;
+}

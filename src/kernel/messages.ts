@@ -10,6 +10,7 @@ export const MSG = {
   notBoolean: "Must be a valid boolean.",
   maxLength: (n: number) => `Ensure this field has no more than ${n} characters.`,
   invalidEmail: "Enter a valid email address.",
+  controlCharacters: "This field may not contain control or formatting characters.",
   notObject: (got: string) => `Invalid data. Expected a dictionary, but got ${got}.`,
   parseError: "JSON parse error - Expecting value: line 1 column 1 (char 0)",
   unsupportedMediaType: (type: string) => `Unsupported media type "${type}" in request.`,

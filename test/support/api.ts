@@ -98,4 +98,5 @@ export function signTestToken(claims: Record<string, unknown>, key: string = env
 }
 
 /** A documentation-range IPv6 address, different on every call. */
-export const randomIp = () => `2001:db8::${Math.floor(Math.random() * 0xffff).toString(16)}:${(counter++).toString(16)}`;
+// Rate limits key IPv6 clients by their /64, so each made-up client gets a /64 of its own.
+export const randomIp = () => `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${(counter++).toString(16)}::1`;

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { booleanField, charField, emailField, passwordField } from "../../kernel/http/fields";
+import { booleanField, emailField, nameField, passwordField } from "../../kernel/http/fields";
 
 /** Request bodies: these schemas validate requests and are the OpenAPI document's source. */
 export const RegisterBody = z
-  .object({ email: emailField(), name: charField(200), password: passwordField(), password2: passwordField(), tc: booleanField() })
+  .object({ email: emailField(), name: nameField(200), password: passwordField(), password2: passwordField(), tc: booleanField() })
   .openapi("RegisterRequest");
 export type RegisterBody = z.infer<typeof RegisterBody>;
 export const LoginBody = z.object({ email: emailField(), password: passwordField() }).openapi("LoginRequest");

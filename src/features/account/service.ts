@@ -5,6 +5,7 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from "../passwords/h
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
 import { openSession, type TokenPair } from "../sessions/service";
+import { recordPasswordFailure } from "../sessions/store";
 import { ACCOUNT_MSG, badCredentials, currentPasswordWrong, emailTaken } from "./messages";
 import type { User } from "./schema";
 import type { RegisterBody } from "./schemas";
@@ -30,7 +31,10 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair> {
   const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config.BCRYPT_COST) });
   if (!user) throw emailTaken();
   d.log.event("user_registered", { user_id: user.id });
-  return openSession(d, user.id);
+  const pair = await openSession(d, user);
+  // Only a reset within the same instant could move the version of a brand-new account.
+  if (!pair) throw badCredentials();
+  return pair;
 }
 
 /**
@@ -50,7 +54,13 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   // Imported Django hashes and hashes of an older cost are upgraded while the password is at hand.
   if (result.needsRehash) extra.push(rehashStatement(d.db, user.id, user.password, await hashPassword(password, cost)));
   if (d.config.UPDATE_LAST_LOGIN) extra.push(touchLastLoginStatement(d.db, user.id, new Date()));
-  const pair = await openSession(d, user.id, extra);
+  const pair = await openSession(d, user, extra);
+  if (!pair) {
+    // A reset or change committed between the password check and the session: the password
+    // this login proved is no longer the account's.
+    d.log.event("login_failed", { user_id: user.id, reason: "password_changed_meanwhile" });
+    throw badCredentials();
+  }
   d.log.event("login", { user_id: user.id, rehashed: result.needsRehash });
   return pair;
 }
@@ -61,14 +71,26 @@ export interface PasswordChange {
   current_password: string;
 }
 
+/** Wrong current passwords a session may offer before it is revoked (the per-user rate limit bounds the pace). */
+const PASSWORD_FAILURES_PER_SESSION = 5;
+/** How long a repeated change is recognised as the retry of one that committed unseen (a 503 after a D1 timeout). */
+const RETRY_WINDOW_MS = 120_000;
+
 /**
  * Changes the password of the caller. Every other session is revoked in the same batch;
  * the caller's own keeps its access token until it expires but loses its refresh tokens.
+ * Wrong current passwords count against the calling session, which ends at the limit.
  */
 export async function changePassword(d: Deps, user: User, sessionId: string | undefined, b: PasswordChange) {
   assertPasswordsMatch(b.password, b.password2);
   const cost = d.config.BCRYPT_COST;
-  if (!(await verifyPassword(b.current_password, user.password, cost)).ok) throw currentPasswordWrong();
+  if (!(await verifyPassword(b.current_password, user.password, cost)).ok) {
+    if (await isRetryOfCommittedChange(user, b, cost)) return;
+    if (sessionId && (await recordPasswordFailure(d.db, sessionId, new Date(), PASSWORD_FAILURES_PER_SESSION))) {
+      d.log.event("session_revoked", { user_id: user.id, session: sessionId, reason: "password_guessing" });
+    }
+    throw currentPasswordWrong();
+  }
   await assertPasswordRules(d, b.password, user);
   const now = new Date();
   const won = await replacePasswordEndingSessions(d.db, {
@@ -82,6 +104,16 @@ export async function changePassword(d: Deps, user: User, sessionId: string | un
   // A concurrent reset or change won the version: this one is based on a stale password.
   if (!won) throw currentPasswordWrong();
   d.log.event("password_changed", { user_id: user.id });
+}
+
+/**
+ * The same change sent again after its answer was lost: the stored password is already the
+ * new one, set moments ago. Answered as a success instead of "current password wrong".
+ */
+async function isRetryOfCommittedChange(user: User, b: PasswordChange, cost: number): Promise<boolean> {
+  const changedAt = user.passwordChangedAt?.getTime();
+  if (changedAt === undefined || Date.now() - changedAt > RETRY_WINDOW_MS) return false;
+  return (await verifyPassword(b.password, user.password, cost)).ok;
 }
 
 /** The profile: the user's public fields, never a secret. */

@@ -1,10 +1,8 @@
-import type { Mail } from "../../kernel/mail";
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+import { escapeHtml, shownText, type Mail } from "../../kernel/mail";
 
 /** The reset mail: plain text for every client, HTML for the rest, the same link in both. */
-export function resetPasswordMail(to: string, name: string, link: string, minutes: number): Mail {
+export function resetPasswordMail(to: string, fullName: string, link: string, minutes: number): Mail {
+  const name = shownText(fullName);
   const subject = "Reset your password";
   const text = [
     `Hello ${name},`,

@@ -27,6 +27,8 @@ function decodeUid(uid: string): number | null {
  * neither the answer nor its timing tells the two apart. The mail goes out after the answer.
  */
 export async function requestReset(d: Deps, email: string, linkBase: string): Promise<void> {
+  // Before anything is stored, and for known and unknown addresses alike.
+  const mailer = d.mailer();
   const user = await findUserByEmail(d.db, normalizeEmail(email));
   const nonce = randomToken(32);
   const hash = sha256Hex(nonce);
@@ -44,7 +46,7 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
   // the answer has left: a registered address must not answer any later than an unknown one.
   d.defer(
     afterResponse()
-      .then(() => d.mailer.send(resetPasswordMail(user.email, user.name, link, Math.round(ttl / 60))))
+      .then(() => mailer.send(resetPasswordMail(user.email, user.name, link, Math.round(ttl / 60))))
       .then(
         () => d.log.event("mail_sent", { user_id: user.id, kind: "password_reset" }),
         (err: unknown) => d.log.event("mail_failed", { user_id: user.id, kind: "password_reset", reason: String((err as Error)?.message ?? err) }),

@@ -1,6 +1,6 @@
 import type { Deps } from "../../kernel/deps";
 import { sessionNotFound } from "./messages";
-import { listLiveSessions, revokeSessionStatement, revokeUserSessionsStatement } from "./store";
+import { listLiveSessions, revokeAllUserSessions, revokeSessionStatement } from "./store";
 
 export interface SessionView {
   id: string;
@@ -36,9 +36,9 @@ export async function revokeOwnSession(d: Deps, userId: number, sessionId: strin
   d.log.event("session_revoked", { user_id: userId, session: sessionId, reason: "logout" });
 }
 
-/** Signs the user out everywhere, or everywhere else when `keepSid` names the caller's session. */
+/** Signs the user out everywhere (tokens from before the move included), or everywhere else when `keepSid` names the caller's session. */
 export async function revokeAllSessions(d: Deps, userId: number, keepSid: string | undefined): Promise<number> {
-  const revoked = await revokeUserSessionsStatement(d.db, userId, "logout_all", new Date(), keepSid);
-  d.log.event("sessions_revoked", { user_id: userId, count: revoked.length, kept_current: Boolean(keepSid) });
-  return revoked.length;
+  const count = await revokeAllUserSessions(d.db, userId, "logout_all", new Date(), keepSid);
+  d.log.event("sessions_revoked", { user_id: userId, count, kept_current: Boolean(keepSid) });
+  return count;
 }

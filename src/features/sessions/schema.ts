@@ -16,6 +16,8 @@ export const sessions = sqliteTable(
     country: text("country"),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
     revokedReason: text("revoked_reason"),
+    // Wrong current passwords offered by this session's bearer; at the limit the session ends.
+    passwordFailures: integer("password_failures").notNull().default(0),
   },
   (t) => [
     index("sessions_user_idx").on(t.userId, t.revokedAt),

@@ -1,44 +1,40 @@
 import type { BatchItem } from "drizzle-orm/batch";
+import type { Config } from "../../kernel/config";
 import { randomHex } from "../../kernel/crypto";
 import type { Deps } from "../../kernel/deps";
 import { AppError } from "../../kernel/errors";
-import { findUserById } from "../account/store";
 import type { User } from "../account/schema";
-import { deriveId, jtiKey, mintToken, verifyToken, type TokenClaims, type TokenType } from "../tokens/jwt";
-import { bearerTokenInvalid, tokenInvalid } from "../tokens/messages";
-import {
-  addRefreshToken,
-  adoptSession,
-  findRefreshRecord,
-  findUserWithSession,
-  revokeSessionStatement,
-  rotateIfLive,
-  rotateRefreshToken,
-  startSession,
-  touchSession,
-} from "./store";
+import { findUserById } from "../account/store";
+import { deriveId, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
+import { bearerTokenInvalid, tokenBlacklisted, tokenInvalid } from "../tokens/messages";
+import { adoptSession, findRefreshRecord, findSession, findUserWithSession, revokeSessionStatement, startSession } from "./store";
 
 export interface TokenPair {
   refresh: string;
   access: string;
 }
 
-const verify = (d: Deps, token: string, type?: TokenType) => verifyToken(d.config, token, type);
+/** The earliest creation time (ms) a session may have and still be refreshed: SESSION_MAX_AGE, or no bound. */
+export const sessionCreatedAfter = (config: Config, now: number) => (config.SESSION_MAX_AGE ? now - config.SESSION_MAX_AGE * 1000 : -1);
 
-/** A login: a new session (refresh family) and its first pair; `extra` writes join the same batch. */
-export async function openSession(d: Deps, userId: number, extra: BatchItem<"sqlite">[] = []): Promise<TokenPair> {
+/**
+ * A login: a new session (refresh family) and its first pair; `extra` writes join the same
+ * batch. Null when the user's password changed since the login read it (see startSession).
+ */
+export async function openSession(d: Deps, user: Pick<User, "id" | "passwordVersion">, extra: BatchItem<"sqlite">[] = []): Promise<TokenPair | null> {
   const now = Date.now();
   const iat = Math.floor(now / 1000);
   const sessionId = randomHex(16);
   const [refresh, access] = await Promise.all([
-    mintToken(d.config, { type: "refresh", userId, sessionId, issuedAt: iat }),
-    mintToken(d.config, { type: "access", userId, sessionId, issuedAt: iat }),
+    mintToken(d.config, { type: "refresh", userId: user.id, sessionId, issuedAt: iat }),
+    mintToken(d.config, { type: "access", userId: user.id, sessionId, issuedAt: iat }),
   ]);
-  await startSession(
+  const created = await startSession(
     d.db,
     {
       sessionId,
-      userId,
+      userId: user.id,
+      passwordVersion: user.passwordVersion,
       jtiHash: jtiKey(refresh.claims.jti),
       now: new Date(now),
       expiresAt: new Date(refresh.claims.exp * 1000),
@@ -47,103 +43,27 @@ export async function openSession(d: Deps, userId: number, extra: BatchItem<"sql
     },
     extra,
   );
-  return { refresh: refresh.token, access: access.token };
+  return created ? { refresh: refresh.token, access: access.token } : null;
 }
 
-/** The pair that replaces `jti`: derived from it and from the first rotation's time, so it is the same for every racer. */
-async function successorPair(
-  d: Deps,
-  claims: TokenClaims,
-  sessionId: string,
-  rotatedAtMs: number,
-  refreshJti = deriveId(claims.jti, "refresh"),
-): Promise<TokenPair> {
-  const issuedAt = Math.floor(rotatedAtMs / 1000);
-  const [refresh, access] = await Promise.all([
-    mintToken(d.config, { type: "refresh", userId: claims.user_id, sessionId, issuedAt, jti: refreshJti }),
-    mintToken(d.config, { type: "access", userId: claims.user_id, sessionId, issuedAt, jti: deriveId(claims.jti, "access") }),
-  ]);
-  return { refresh: refresh.token, access: access.token };
-}
-
-async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
+export async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
   await revokeSessionStatement(d.db, sessionId, reason, new Date());
   d.log.event("session_revoked", { session: sessionId, user_id: userId, reason });
 }
 
 /**
- * simplejwt's TokenRefreshView with rotation and reuse detection. A retired token shown
- * again within REFRESH_REUSE_INTERVAL gets the same successor (two tabs refreshing at
- * once); later, it is a replay of a stolen token and the whole family is revoked.
+ * A token minted by simplejwt before the move (no session id) is honoured only while it
+ * is newer than the account itself (a deleted Django user's id may belong to someone else
+ * now), than the last password change, and than the last logout-all.
  */
-export async function refreshSession(d: Deps, token: string): Promise<{ access: string; refresh?: string }> {
-  const claims = await verify(d, token, "refresh");
-  const jtiHash = jtiKey(claims.jti);
-  const cfg = d.config;
-  if (cfg.ROTATE_REFRESH_TOKENS && cfg.BLACKLIST_AFTER_ROTATION) {
-    // The usual refresh: one batch. Anything unusual falls through to the read below.
-    const now = Date.now();
-    const successorJti = deriveId(claims.jti, "refresh");
-    const sessionId = await rotateIfLive(d.db, {
-      jtiHash,
-      successorHash: jtiKey(successorJti),
-      userId: claims.user_id,
-      now: new Date(now),
-      expiresAt: new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000),
-    });
-    if (sessionId) return successorPair(d, claims, sessionId, now, successorJti);
-  }
-  let record = await findRefreshRecord(d.db, jtiHash);
-  if (!record && !claims.sid) record = await adoptLegacyRefreshToken(d, claims, jtiHash);
-  const now = Date.now();
-  if (
-    !record ||
-    record.userId !== claims.user_id ||
-    record.sessionRevokedAt ||
-    !record.isActive ||
-    record.expiresAt.getTime() <= now
-  ) {
-    throw tokenInvalid();
-  }
-  const { sessionId } = record;
-
-  if (!cfg.ROTATE_REFRESH_TOKENS) {
-    d.defer(touchSession(d.db, sessionId, new Date(now)));
-    const access = await mintToken(cfg, { type: "access", userId: claims.user_id, sessionId });
-    return { access: access.token };
-  }
-
-  const interval = cfg.REFRESH_REUSE_INTERVAL * 1000;
-  if (record.rotatedAt) {
-    if (cfg.BLACKLIST_AFTER_ROTATION && now - record.rotatedAt.getTime() > interval) {
-      await revokeFamily(d, sessionId, claims.user_id, "refresh_token_reuse");
-      throw tokenInvalid();
-    }
-    if (cfg.BLACKLIST_AFTER_ROTATION) return successorPair(d, claims, sessionId, record.rotatedAt.getTime());
-  }
-
-  if (!cfg.BLACKLIST_AFTER_ROTATION) {
-    // simplejwt without the blacklist: the old token stays valid, each use mints a fresh one.
-    const iat = Math.floor(now / 1000);
-    const [refresh, access] = await Promise.all([
-      mintToken(cfg, { type: "refresh", userId: claims.user_id, sessionId, issuedAt: iat }),
-      mintToken(cfg, { type: "access", userId: claims.user_id, sessionId, issuedAt: iat }),
-    ]);
-    await addRefreshToken(d.db, {
-      successorHash: jtiKey(refresh.claims.jti),
-      sessionId,
-      userId: claims.user_id,
-      now: new Date(now),
-      expiresAt: new Date(refresh.claims.exp * 1000),
-    });
-    return { refresh: refresh.token, access: access.token };
-  }
-
-  const successorHash = jtiKey(deriveId(claims.jti, "refresh"));
-  const expiresAt = new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000);
-  const rotatedAt = await rotateRefreshToken(d.db, { jtiHash, successorHash, sessionId, userId: claims.user_id, now: new Date(now), expiresAt });
-  if (!rotatedAt) throw tokenInvalid();
-  return successorPair(d, claims, sessionId, rotatedAt.getTime());
+function legacyTokenAlive(user: User, claims: TokenClaims): boolean {
+  const seconds = (d: Date | null, round: (n: number) => number) => (d ? round(d.getTime() / 1000) : 0);
+  return (
+    user.isActive &&
+    claims.iat >= seconds(user.createdAt, Math.floor) &&
+    claims.iat >= seconds(user.passwordChangedAt, Math.floor) &&
+    claims.iat >= seconds(user.tokensValidAfter, Math.ceil)
+  );
 }
 
 /**
@@ -151,10 +71,9 @@ export async function refreshSession(d: Deps, token: string): Promise<{ access: 
  * checks out, it gets a session whose id derives from its jti, so racing first uses all
  * adopt it into the same session and then rotate it like any other token.
  */
-async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims, jtiHash: string) {
+export async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims, jtiHash: string) {
   const user = await findUserById(d.db, claims.user_id);
-  const changedAt = user?.passwordChangedAt ? Math.floor(user.passwordChangedAt.getTime() / 1000) : 0;
-  if (!user || !user.isActive || claims.iat < changedAt) return undefined;
+  if (!user || !legacyTokenAlive(user, claims)) return undefined;
   const sessionId = deriveId(claims.jti, "session");
   await adoptSession(d.db, {
     sessionId,
@@ -169,17 +88,43 @@ async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims, jtiHash: st
   return findRefreshRecord(d.db, jtiHash);
 }
 
-/** simplejwt's TokenBlacklistView, as a logout: the token's whole session ends. */
+/**
+ * simplejwt's TokenBlacklistView, as a logout: the token's whole session ends. A simplejwt
+ * token from before the move is adopted first, so that it too is revoked rather than left usable.
+ */
 export async function blacklistRefreshToken(d: Deps, token: string): Promise<void> {
-  const claims = await verify(d, token, "refresh");
-  const record = await findRefreshRecord(d.db, jtiKey(claims.jti));
+  const claims = await verifyToken(d.config, token, "refresh");
+  const jtiHash = jtiKey(claims.jti);
+  let record = await findRefreshRecord(d.db, jtiHash);
+  if (!record && !claims.sid) record = await adoptLegacyRefreshToken(d, claims, jtiHash);
   if (!record || record.userId !== claims.user_id || record.sessionRevokedAt) throw tokenInvalid();
   await revokeFamily(d, record.sessionId, claims.user_id, "logout");
 }
 
-/** /api/token/verify/: signature and claims only, no storage, as simplejwt's view. */
+/**
+ * /api/token/verify/, as simplejwt's with its blacklist app: signature and claims first
+ * (401), then storage: a refresh token that was blacklisted, retired past its reuse window
+ * or whose session is revoked, and an access token whose session is revoked, are
+ * "blacklisted" (400).
+ */
 export async function checkToken(d: Deps, token: string): Promise<void> {
-  await verify(d, token);
+  const claims = await verifyToken(d.config, token);
+  if (claims.token_type === "refresh") {
+    const record = await findRefreshRecord(d.db, jtiKey(claims.jti));
+    if (record) {
+      const retired = record.rotatedAt && d.config.BLACKLIST_AFTER_ROTATION && Date.now() - record.rotatedAt.getTime() > d.config.REFRESH_REUSE_INTERVAL * 1000;
+      if (record.sessionRevokedAt || retired || record.userId !== claims.user_id) throw tokenBlacklisted();
+      return;
+    }
+    // A token of ours without its record was ended with its session's refresh tokens (a password change).
+    if (claims.sid) throw tokenBlacklisted();
+  } else if (claims.sid) {
+    const session = await findSession(d.db, claims.sid);
+    if (!session || session.revokedAt || session.userId !== claims.user_id) throw tokenBlacklisted();
+    return;
+  }
+  const user = await findUserById(d.db, claims.user_id);
+  if (!user || !legacyTokenAlive(user, claims)) throw tokenBlacklisted();
 }
 
 export interface Authenticated {
@@ -190,12 +135,12 @@ export interface Authenticated {
 /**
  * The bearer of an access token, checked in one D1 round trip: the user must be active,
  * the token's session alive; a token without a session (minted by simplejwt before the
- * move) must be newer than the last password change.
+ * move) must pass legacyTokenAlive.
  */
 export async function authenticate(d: Deps, token: string): Promise<Authenticated> {
   let claims: TokenClaims;
   try {
-    claims = await verify(d, token, "access");
+    claims = await verifyToken(d.config, token, "access");
   } catch (err) {
     // simplejwt's authentication names no reason, whatever the view would have said.
     if (err instanceof AppError && err.code === "token_not_valid") throw bearerTokenInvalid();
@@ -203,10 +148,6 @@ export async function authenticate(d: Deps, token: string): Promise<Authenticate
   }
   const row = await findUserWithSession(d.db, claims.user_id, claims.sid);
   if (!row || !row.user.isActive) throw bearerTokenInvalid();
-  if (claims.sid) {
-    if (row.sessionUserId !== row.user.id || row.sessionRevokedAt) throw bearerTokenInvalid();
-  } else if (row.user.passwordChangedAt && claims.iat < Math.floor(row.user.passwordChangedAt.getTime() / 1000)) {
-    throw bearerTokenInvalid();
-  }
+  if (claims.sid ? row.sessionUserId !== row.user.id || row.sessionRevokedAt : !legacyTokenAlive(row.user, claims)) throw bearerTokenInvalid();
   return { user: row.user, claims };
 }

@@ -15,27 +15,49 @@ export interface NewSession {
   country: string | null;
 }
 
-/** A login: the session row and its first refresh token, plus any extra writes, in one batch. */
-export async function startSession(db: Db, s: NewSession, extra: BatchItem<"sqlite">[] = []) {
-  await db.batch([
-    db.insert(sessions).values({
-      id: s.sessionId,
-      userId: s.userId,
-      createdAt: s.now,
-      lastUsedAt: s.now,
-      expiresAt: s.expiresAt,
-      userAgent: s.userAgent,
-      country: s.country,
-    }),
-    db.insert(refreshTokens).values({
-      jtiHash: s.jtiHash,
-      sessionId: s.sessionId,
-      userId: s.userId,
-      issuedAt: s.now,
-      expiresAt: s.expiresAt,
-    }),
+/**
+ * A login: the session row and its first refresh token, plus any extra writes, in one
+ * batch. The session is inserted only while the user's password version is still the one
+ * the login checked, so a login that raced a reset or change and read the old password
+ * cannot leave a session behind (if it lands first, the reset's batch revokes it). Returns
+ * whether the session was made.
+ */
+export async function startSession(db: Db, s: NewSession & { passwordVersion: number }, extra: BatchItem<"sqlite">[] = []): Promise<boolean> {
+  const now = s.now.getTime();
+  const [created] = await db.batch([
+    db.insert(sessions).select(
+      db
+        .select({
+          id: sql<string>`${s.sessionId}`.as("id"),
+          userId: users.id,
+          createdAt: sql<number>`${now}`.as("created_at"),
+          lastUsedAt: sql<number>`${now}`.as("last_used_at"),
+          expiresAt: sql<number>`${s.expiresAt.getTime()}`.as("expires_at"),
+          userAgent: sql<string | null>`${s.userAgent}`.as("user_agent"),
+          country: sql<string | null>`${s.country}`.as("country"),
+          revokedAt: sql<null>`null`.as("revoked_at"),
+          revokedReason: sql<null>`null`.as("revoked_reason"),
+          passwordFailures: sql<number>`0`.as("password_failures"),
+        })
+        .from(users)
+        .where(and(eq(users.id, s.userId), eq(users.passwordVersion, s.passwordVersion))),
+    ),
+    db.insert(refreshTokens).select(
+      db
+        .select({
+          jtiHash: sql<string>`${s.jtiHash}`.as("jti_hash"),
+          sessionId: sessions.id,
+          userId: sessions.userId,
+          issuedAt: sql<number>`${now}`.as("issued_at"),
+          expiresAt: sql<number>`${s.expiresAt.getTime()}`.as("expires_at"),
+          rotatedAt: sql<null>`null`.as("rotated_at"),
+        })
+        .from(sessions)
+        .where(eq(sessions.id, s.sessionId)),
+    ),
     ...extra,
   ]);
+  return created.meta.changes === 1;
 }
 
 /** Like startSession, but a no-op when the session or token is already there (idempotent adoption). */
@@ -61,12 +83,18 @@ const prepared = memo((db: Db) => ({
       expiresAt: refreshTokens.expiresAt,
       rotatedAt: refreshTokens.rotatedAt,
       sessionRevokedAt: sessions.revokedAt,
+      sessionCreatedAt: sessions.createdAt,
       isActive: users.isActive,
     })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .innerJoin(users, eq(users.id, refreshTokens.userId))
     .where(eq(refreshTokens.jtiHash, sql.placeholder("jtiHash")))
+    .prepare(),
+  session: db
+    .select({ userId: sessions.userId, revokedAt: sessions.revokedAt })
+    .from(sessions)
+    .where(eq(sessions.id, sql.placeholder("sessionId")))
     .prepare(),
   userWithSession: db
     .select({ user: users, sessionUserId: sessions.userId, sessionRevokedAt: sessions.revokedAt })
@@ -79,6 +107,11 @@ const prepared = memo((db: Db) => ({
 /** A refresh token's record with what decides whether it may still be used. */
 export async function findRefreshRecord(db: Db, jtiHash: string) {
   return prepared(db).refreshRecord.get({ jtiHash });
+}
+
+/** Whose a session is and whether it was revoked: what token verification needs. */
+export async function findSession(db: Db, sessionId: string) {
+  return prepared(db).session.get({ sessionId });
 }
 
 /**
@@ -129,9 +162,16 @@ export async function rotateRefreshToken(db: Db, r: Rotation): Promise<Date | nu
  * having happened at `now`. Returns the session id, or null when the token was not live
  * (the caller then reads the record to tell a racing tab from a replay or a dead token).
  */
-export async function rotateIfLive(db: Db, r: Omit<Rotation, "sessionId">): Promise<string | null> {
+export async function rotateIfLive(db: Db, r: Omit<Rotation, "sessionId"> & { sessionCreatedAfter: number }): Promise<string | null> {
   const batch = rotationBatch(db);
-  const values = { jtiHash: r.jtiHash, successorHash: r.successorHash, userId: r.userId, now: r.now.getTime(), expiresAt: r.expiresAt.getTime() };
+  const values = {
+    jtiHash: r.jtiHash,
+    successorHash: r.successorHash,
+    userId: r.userId,
+    now: r.now.getTime(),
+    expiresAt: r.expiresAt.getTime(),
+    createdAfter: r.sessionCreatedAfter,
+  };
   const [retired] = await db.$client.batch(batch.map(({ stmt, params }) => stmt.bind(...fillPlaceholders(params, values))));
   return (retired?.results[0] as { session_id?: string } | undefined)?.session_id ?? null;
 }
@@ -139,7 +179,7 @@ export async function rotateIfLive(db: Db, r: Omit<Rotation, "sessionId">): Prom
 // The hottest write: Drizzle builds its SQL once per Db, not per request; D1 gets the three
 // statements, bound to this refresh's values.
 const rotationBatch = memo((db: Db) => {
-  const p = (name: "jtiHash" | "successorHash" | "userId" | "now" | "expiresAt") => sql.placeholder(name);
+  const p = (name: "jtiHash" | "successorHash" | "userId" | "now" | "expiresAt" | "createdAfter") => sql.placeholder(name);
   const retiredNow = sql`(select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.jtiHash} = ${p("jtiHash")} and ${refreshTokens.rotatedAt} = ${p("now")})`;
   const queries = [
     db
@@ -151,7 +191,7 @@ const rotationBatch = memo((db: Db) => {
           eq(refreshTokens.userId, p("userId")),
           isNull(refreshTokens.rotatedAt),
           gt(refreshTokens.expiresAt, p("now")),
-          sql`exists (select 1 from sessions where sessions.id = refresh_tokens.session_id and sessions.revoked_at is null)`,
+          sql`exists (select 1 from sessions where sessions.id = refresh_tokens.session_id and sessions.revoked_at is null and sessions.created_at > ${p("createdAfter")})`,
           sql`exists (select 1 from users where users.id = refresh_tokens.user_id and users.is_active = 1)`,
         ),
       )
@@ -217,6 +257,37 @@ export function revokeUserSessionsStatement(db: Db, userId: number, reason: stri
       ),
     )
     .returning({ id: sessions.id });
+}
+
+/**
+ * Signs a user out everywhere (or everywhere but `keepSessionId`), including tokens minted by
+ * simplejwt before the move, which have no session: those issued before now die too.
+ */
+export async function revokeAllUserSessions(db: Db, userId: number, reason: string, now: Date, keepSessionId?: string) {
+  const [revoked] = await db.batch([
+    revokeUserSessionsStatement(db, userId, reason, now, keepSessionId),
+    db.update(users).set({ tokensValidAfter: now }).where(eq(users.id, userId)),
+  ]);
+  return revoked.length;
+}
+
+/**
+ * Counts a wrong current password offered by a session's bearer; at `limit` the same
+ * statement revokes the session, so a stolen access token gets only that many guesses.
+ * Returns whether the session is now revoked.
+ */
+export async function recordPasswordFailure(db: Db, sessionId: string, now: Date, limit: number): Promise<boolean> {
+  const reached = sql`${sessions.passwordFailures} + 1 >= ${limit}`;
+  const rows = await db
+    .update(sessions)
+    .set({
+      passwordFailures: sql`${sessions.passwordFailures} + 1`,
+      revokedAt: sql`case when ${reached} then ${now.getTime()} else ${sessions.revokedAt} end`,
+      revokedReason: sql`case when ${reached} then 'password_guessing' else ${sessions.revokedReason} end`,
+    })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning({ revokedAt: sessions.revokedAt });
+  return rows[0]?.revokedAt != null;
 }
 
 /**

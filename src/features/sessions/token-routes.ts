@@ -6,7 +6,8 @@ import { validationHook } from "../../kernel/http/validation";
 import { TokenPair } from "../account/schemas";
 import { login } from "../account/service";
 import { RefreshBody, RefreshResult, TokenObtainBody, VerifyBody } from "./schemas";
-import { blacklistRefreshToken, checkToken, refreshSession } from "./service";
+import { refreshSession } from "./refresh";
+import { blacklistRefreshToken, checkToken } from "./service";
 
 /** simplejwt's four views, same paths, bodies and answers. */
 export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })

@@ -22,3 +22,6 @@ export const bearerTokenInvalid = () =>
     },
     { headers: { "WWW-Authenticate": 'Bearer realm="api"' } },
   );
+
+/** simplejwt 5's verify view with the blacklist app: a revoked token is a validation error, not a 401. */
+export const tokenBlacklisted = () => new AppError(400, "token_blacklisted", { non_field_errors: ["Token is blacklisted"] });

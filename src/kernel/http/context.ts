@@ -5,14 +5,14 @@ import { createLogger } from "../log";
 import type { AppEnv } from "./types";
 
 /**
- * Per request: an id (echoed as X-Request-Id), the parsed config (once per isolate), the
- * modules' dependencies, and one JSON log line when the answer leaves. A broken
- * configuration answers 503 on every route rather than signing anything with a bad key.
+ * Per request: the parsed config (once per isolate), the modules' dependencies, and one
+ * JSON log line when the answer leaves. A broken configuration answers 503 on every route
+ * rather than signing anything with a bad key. The request id is set earlier, by
+ * securityHeaders, so that even a CORS preflight answer carries it.
  */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
-  const requestId = crypto.randomUUID();
-  c.set("requestId", requestId);
+  const requestId = c.get("requestId");
   // A broken configuration throws the 503 AppError; the error renderer logs its reason.
   const config = getConfig(c.env);
   const log = createLogger(requestId, config.logKey);

@@ -21,6 +21,18 @@ export const charField = (maxLength: number) =>
         .refine((v) => [...v].length <= maxLength, MSG.maxLength(maxLength)),
     );
 
+/**
+ * Control characters (Cc: NUL, CR, LF, …), line and paragraph separators, and format
+ * characters (Cf: bidi overrides and isolates that reorder what a mail shows, invisible
+ * joiners and marks, BOM). ZWNJ and ZWJ (U+200C, U+200D) stay allowed: Persian and Indic
+ * names and emoji sequences need them.
+ */
+const UNSAFE_IN_TEXT = /[\p{Cc}\u2028\u2029]|(?![\u200c\u200d])\p{Cf}/u;
+
+/** A person's name: a CharField that refuses characters that could forge lines or reorder text in our mails. */
+export const nameField = (maxLength: number) =>
+  charField(maxLength).refine((v) => !UNSAFE_IN_TEXT.test(v), MSG.controlCharacters);
+
 /** DRF EmailField (Django's EmailValidator), max 255 as the Django model had. */
 export const emailField = () =>
   z

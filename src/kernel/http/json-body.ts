@@ -13,7 +13,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 export async function readBoundedBody(req: Request): Promise<Uint8Array | null> {
   if (!req.body) return new Uint8Array();
   const declared = req.headers.get("content-length");
-  if (declared && Number(declared) > MAX_BODY_BYTES) return null;
+  // A length that is not a plain number cannot be trusted to bound the read: over the limit.
+  if (declared && (!/^\d+$/.test(declared) || Number(declared) > MAX_BODY_BYTES)) return null;
   // A declared small body is read in one call (the runtime enforces the declared length);
   // only a body of unknown length is streamed and counted.
   if (declared && !req.headers.has("transfer-encoding")) return new Uint8Array(await req.arrayBuffer());

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { missingConfig } from "../config";
 import { detailError } from "../errors";
 import { MSG } from "../messages";
 import type { AppEnv } from "./types";
@@ -6,15 +7,18 @@ import type { AppEnv } from "./types";
 /**
  * Every limiter: the source of truth for wrangler.toml's [[ratelimits]] blocks, which
  * test/kernel/rate-limits.test.ts holds equal to it. `period` (10 or 60 s, the platform's
- * choice) becomes Retry-After.
+ * choice) becomes Retry-After. Workers Rate Limiting counts per Cloudflare location.
  */
 export const RATE_LIMITS = {
-  LOGIN_IP_LIMITER: { namespace: 1001, limit: 60, period: 60, what: "login and /api/token/ per client IP" },
+  LOGIN_IP_LIMITER: { namespace: 1001, limit: 60, period: 60, what: "login and /api/token/ per client IP (/64 for IPv6)" },
   LOGIN_ACCOUNT_LIMITER: { namespace: 1002, limit: 10, period: 60, what: "login and /api/token/ per (IP, e-mail)" },
   RESET_EMAIL_LIMITER: { namespace: 1003, limit: 5, period: 60, what: "reset mails per e-mail address" },
   RESET_IP_LIMITER: { namespace: 1004, limit: 20, period: 60, what: "reset mails per client IP" },
   REGISTER_IP_LIMITER: { namespace: 1005, limit: 30, period: 60, what: "registrations per client IP" },
   REFRESH_IP_LIMITER: { namespace: 1006, limit: 100, period: 10, what: "token refreshes per client IP" },
+  LOGIN_USER_LIMITER: { namespace: 1007, limit: 30, period: 60, what: "login and /api/token/ per e-mail, from any IP" },
+  PASSWORD_CHANGE_USER_LIMITER: { namespace: 1008, limit: 5, period: 60, what: "password changes per user, from any IP" },
+  PASSWORD_CHANGE_IP_LIMITER: { namespace: 1009, limit: 20, period: 60, what: "password changes per client IP" },
 } as const satisfies Record<string, { namespace: number; limit: number; period: 10 | 60; what: string }>;
 export type Limiter = keyof typeof RATE_LIMITS;
 
@@ -22,22 +26,43 @@ interface RateLimitBinding {
   limit(options: { key: string }): Promise<{ success: boolean }>;
 }
 
-/** Cloudflare sets CF-Connecting-IP on every request it proxies; local runs share one bucket. */
-export const clientIp = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? "local";
+/**
+ * The client's rate-limit identity: CF-Connecting-IP, or its /64 for IPv6, because one
+ * subscriber commonly holds a whole /64 and would otherwise get 2^64 buckets. Local runs
+ * without the header share one bucket.
+ */
+export function clientIp(c: Context<AppEnv>): string {
+  const ip = c.req.header("cf-connecting-ip");
+  return ip ? ipBucket(ip) : "local";
+}
+
+/** An IPv4 address as it is; an IPv6 address as its /64 prefix (IPv4-mapped ones as IPv4). */
+export function ipBucket(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const lower = ip.toLowerCase().split("%")[0]!;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (mapped) return mapped[1]!;
+  const [head = "", tail] = lower.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail === undefined ? [] : tail ? tail.split(":") : [];
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups.slice(0, 4).map((g) => (g.replace(/^0+/, "") || "0")).join(":")}::/64`;
+}
+
+function bindingOf(c: Context<AppEnv>, name: Limiter): RateLimitBinding {
+  const binding = c.env[name] as RateLimitBinding | undefined;
+  if (binding && typeof binding.limit === "function") return binding;
+  // Never "limits silently off": a named [env.*] in wrangler.toml does not inherit bindings.
+  throw missingConfig(c.env, `rate-limit binding ${name} is missing from the deployment`);
+}
 
 /**
  * Counts one request against each (limiter, key) and answers DRF's 429 if any is over.
- * Keys name no e-mail address: callers pass the logger's keyed hash. A deployment without
- * a binding is not limited by it (logged once per request as a misconfiguration).
+ * Keys name no e-mail address: callers pass the logger's keyed pseudonym.
  */
 export async function throttle(c: Context<AppEnv>, checks: [Limiter, string][]): Promise<void> {
-  const results = await Promise.all(
-    checks.map(async ([name, key]) => {
-      const binding = c.env[name] as RateLimitBinding | undefined;
-      if (!binding) return { name, ok: true };
-      return { name, ok: (await binding.limit({ key: `${name}:${key}` })).success };
-    }),
-  );
+  const bindings = checks.map(([name]) => bindingOf(c, name));
+  const results = await Promise.all(checks.map(async ([name, key], i) => ({ name, ok: (await bindings[i]!.limit({ key: `${name}:${key}` })).success })));
   const over = results.filter((r) => !r.ok);
   if (over.length === 0) return;
   const wait = Math.max(...over.map((r) => RATE_LIMITS[r.name].period));
@@ -45,11 +70,16 @@ export async function throttle(c: Context<AppEnv>, checks: [Limiter, string][]):
   throw detailError(429, MSG.throttled(wait), "throttled", { "Retry-After": String(wait) });
 }
 
-/** Password spraying (per IP) and guessing one account (per IP and address); the same whether the address exists. */
+/**
+ * Password spraying (per IP), guessing one account from one address (per IP and address),
+ * and from many addresses (per address alone); the same whether the address exists.
+ */
 export async function throttleLogin(c: Context<AppEnv>, email: string) {
   const ip = clientIp(c);
+  const account = c.get("deps").log.emailRef(email);
   await throttle(c, [
     ["LOGIN_IP_LIMITER", ip],
-    ["LOGIN_ACCOUNT_LIMITER", `${ip}:${c.get("deps").log.emailRef(email)}`],
+    ["LOGIN_ACCOUNT_LIMITER", `${ip}:${account}`],
+    ["LOGIN_USER_LIMITER", account],
   ]);
 }
