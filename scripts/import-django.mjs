@@ -200,8 +200,14 @@ async function write(rows) {
     stopping = true;
     process.stderr.write("\nimport:django: stopping after the current batch (Ctrl-C again to quit at once)\n");
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // Miniflare's exit hook would end the process on the spot; the batch in flight is a
+  // transaction either way, but the user is owed a count of what is in place.
+  const signals = /** @type {const} */ (["SIGINT", "SIGTERM"]);
+  const saved = signals.map((sig) => process.listeners(sig));
+  for (const sig of signals) {
+    process.removeAllListeners(sig);
+    process.on(sig, onSignal);
+  }
   let done = 0;
   try {
     for (let i = 0; i < rows.length && !stopping; i += batch) {
@@ -213,7 +219,9 @@ async function write(rows) {
     if (!stopping && nextId !== undefined) await db.write(sequenceStatements(nextId));
   } catch (e) {
     progress.finish();
-    // Ctrl-C also reaches the local workerd (same process group), which fails the batch in flight.
+    // Ctrl-C also reaches the local workerd (same process group): the batch in flight can fail
+    // before our own SIGINT handler has had its turn.
+    await new Promise((r) => setTimeout(r, 200));
     if (!stopping) {
       console.error(`import:django: failed after ${done} of ${rows.length} users were written; those are in place, run the import again to write the rest.`);
       throw e;
@@ -224,6 +232,8 @@ async function write(rows) {
     fail(`interrupted: ${done} of ${rows.length} users written; run the same command again to write the rest (what is in place counts as unchanged then).`, 130);
   }
   progress.finish();
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
+  signals.forEach((sig, i) => {
+    process.off(sig, onSignal);
+    for (const listener of saved[i] ?? []) process.on(sig, /** @type {any} */ (listener));
+  });
 }
