@@ -114,6 +114,10 @@ async function* dumpText() {
   progress?.finish();
 }
 
+// Starting workerd overlaps with reading the dump (another process, another core).
+const opening = remote ? Promise.resolve(openRemote({ root })) : openLocal({ root, persistTo: args.values["persist-to"] && resolve(cwd, args.values["persist-to"]) });
+opening.catch(() => {}); // awaited below, after the dump has been read
+
 let dump;
 try {
   dump = await readDump(dumpText());
@@ -132,7 +136,7 @@ function d1Failure(e, where) {
   fail(`D1 failed: ${e.message}`);
 }
 
-const db = remote ? openRemote({ root }) : await openLocal({ root, persistTo: args.values["persist-to"] && resolve(cwd, args.values["persist-to"]) });
+const db = await opening;
 try {
   await run();
 } catch (e) {
