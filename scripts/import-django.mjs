@@ -1,30 +1,32 @@
-// `npm run import:django -- <dumpdata.json> [--remote] [--dry-run] [--next-id N] [--persist-to DIR]`
+// `npm run import:django -- <dumpdata.json> [--remote] [--dry-run] [--next-id N] [--persist-to DIR] [--batch N]`
 // Imports `python manage.py dumpdata account.MyUser` output into the D1 database DB, idempotently.
-// The rules (what is rejected, which fields a re-run updates) live in ./lib/django-dump.mjs.
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+// The rules (what is rejected, which fields a re-run updates) live in ./lib/django-dump.mjs;
+// the ways into D1 in ./lib/d1.mjs.
+import { createReadStream, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { D1Error, openLocal, openRemote } from "./lib/d1.mjs";
 import {
   DumpFormatError,
-  EXISTING_USERS_SQL,
   SEQUENCE_SQL,
-  buildStatements,
   formatCounts,
   formatRejection,
-  parseDump,
   planImport,
-  toSqlFile,
+  readDump,
+  rowsToWrite,
+  sequenceStatements,
+  upsertStatements,
+  MAX_PBKDF2_ITERATIONS,
 } from "./lib/django-dump.mjs";
+import { createProgress } from "./lib/progress.mjs";
 
 const USAGE = `Usage: npm run import:django -- <dumpdata.json> [options]
 
 Imports the users of \`python manage.py dumpdata account.MyUser\` into the D1 database DB
-(the local one \`npm run dev\` uses, unless --remote). Safe to run again: rows already
-imported are left as they are or updated; passwords the worker has re-hashed or changed stay.
+(the local one \`npm run dev\` uses, unless --remote). Safe to run again, also after an
+interruption: rows already imported are left as they are or updated; passwords the worker
+has re-hashed or changed stay.
 
 Options:
   --remote          write to the remote (deployed) D1 database instead of the local one
@@ -32,11 +34,10 @@ Options:
   --next-id <n>     make later registrations get ids >= n (e.g. Django's own next id, so ids of
                     users deleted in Django are never handed out again)
   --persist-to <d>  local D1 state directory (wrangler's --persist-to; default .wrangler/state)
+  --batch <n>       users per transaction (default 5000 locally, 10000 per file remotely)
   -h, --help        show this help`;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-// The package's own bin file, run with this Node (22, from the `node` devDependency), as scripts/dev.mjs does.
-const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
 
 /**
  * A usage error (bad arguments, unreadable or malformed dump): exit code 2.
@@ -48,10 +49,13 @@ function usage(message, help = true) {
   process.exit(2);
 }
 
-/** @param {string} message */
-function fail(message) {
+/**
+ * @param {string} message
+ * @param {number} [code]
+ */
+function fail(message, code = 1) {
   console.error(`import:django: ${message}`);
-  process.exit(1);
+  process.exit(code);
 }
 
 let args;
@@ -63,6 +67,7 @@ try {
       "dry-run": { type: "boolean", default: false },
       "next-id": { type: "string" },
       "persist-to": { type: "string" },
+      batch: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -84,122 +89,155 @@ if (args.values["next-id"] !== undefined) {
   if (!Number.isSafeInteger(nextId)) usage("--next-id is too large");
 }
 
-// npm runs scripts in the package root; a relative path means the directory npm was started in.
-const dumpPath = resolve(process.env.INIT_CWD ?? process.cwd(), /** @type {string} */ (args.positionals[0]));
-let text;
-try {
-  text = readFileSync(dumpPath, "utf8");
-} catch (e) {
-  usage(`cannot read ${dumpPath}: ${/** @type {Error} */ (e).message}`, false);
+let batch = remote ? 10_000 : 5_000;
+if (args.values.batch !== undefined) {
+  if (!/^[1-9]\d{0,6}$/.test(args.values.batch)) usage("--batch needs a positive integer");
+  batch = Number(args.values.batch);
 }
+
+// npm runs scripts in the package root; a relative path means the directory npm was started in.
+const cwd = process.env.INIT_CWD ?? process.cwd();
+const dumpPath = resolve(cwd, /** @type {string} */ (args.positionals[0]));
+
+/** The dump as text chunks, with a progress line for big files. */
+async function* dumpText() {
+  const size = statSync(dumpPath).size;
+  const progress = size > 20e6 ? createProgress({ total: Math.round(size / 1e6), label: "reading the dump (MB)" }) : null;
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let bytes = 0;
+  for await (const chunk of createReadStream(dumpPath, { highWaterMark: 1 << 20 })) {
+    bytes += chunk.length;
+    progress?.update(Math.round(bytes / 1e6));
+    yield decoder.decode(chunk, { stream: true });
+  }
+  yield decoder.decode();
+  progress?.finish();
+}
+
+// Starting workerd overlaps with reading the dump (another process, another core).
+const opening = remote ? Promise.resolve(openRemote({ root })) : openLocal({ root, persistTo: args.values["persist-to"] && resolve(cwd, args.values["persist-to"]) });
+opening.catch(() => {}); // awaited below, after the dump has been read
+
 let dump;
 try {
-  dump = parseDump(/** @type {string} */ (text));
+  dump = await readDump(dumpText());
 } catch (e) {
   if (e instanceof DumpFormatError) usage(`${dumpPath}: ${e.message}`, false);
+  if (e instanceof TypeError && /decode|encoded/i.test(e.message)) usage(`${dumpPath}: not UTF-8 text`, false);
+  const err = /** @type {NodeJS.ErrnoException} */ (e);
+  if (err.code) usage(`cannot read ${dumpPath}: ${err.message}`, false);
   throw e;
 }
 
-const target = remote ? ["--remote"] : ["--local", ...(args.values["persist-to"] ? ["--persist-to", resolve(process.env.INIT_CWD ?? process.cwd(), args.values["persist-to"])] : [])];
-const where = remote ? "the remote D1 database DB" : "the local D1 database DB";
-
-/**
- * Runs wrangler with this Node, quietly; the output is shown only when it fails.
- * @param {string[]} argv
- */
-function runWrangler(argv) {
-  const r = spawnSync(process.execPath, [wrangler, ...argv], {
-    cwd: root,
-    encoding: "utf8",
-    maxBuffer: 1 << 30,
-    // No interactive prompts (the file import of --remote asks for confirmation otherwise).
-    env: { ...process.env, CI: "true" },
-  });
-  if (r.error) fail(`could not run wrangler: ${r.error.message}`);
-  return r;
+/** @param {unknown} e */
+function d1Failure(e, where) {
+  if (!(e instanceof D1Error)) throw e;
+  if (/no such table: users/.test(e.message)) fail(`${where} has no users table: apply the migrations first (npm run db:migrate:${remote ? "remote" : "local"}).`);
+  fail(`D1 failed: ${e.message}`);
 }
 
-/**
- * `wrangler d1 execute --json`: the result sets of the statements.
- * @param {string[]} input ["--command", sql] or ["--file", path]
- * @returns {Array<{ results: any[]; success: boolean }>}
- */
-function d1(input) {
-  const r = runWrangler(["d1", "execute", "DB", ...target, "--json", ...(remote ? ["--yes"] : []), ...input]);
-  let parsed;
-  try {
-    parsed = JSON.parse(r.stdout);
-  } catch {
-    parsed = undefined;
+const db = await opening;
+try {
+  await run();
+} catch (e) {
+  d1Failure(e, db.where);
+} finally {
+  await db.close();
+}
+
+async function run() {
+  await db.migrate();
+  console.log(`Importing ${dumpPath}${dryRun ? " (dry run)" : ""} into ${db.where}.`);
+  const plan = planImport(dump, await db.readUsers());
+  const rows = rowsToWrite(plan);
+
+  for (const r of plan.rejected) console.log(formatRejection(r));
+  if (plan.ignoredFields.length) console.log(`fields not imported (no column here): ${plan.ignoredFields.join(", ")}`);
+  if (plan.unusable.length) {
+    console.log(`imported without a usable password (unusable "!…" or unsupported hasher; login fails until a password reset): pk ${plan.unusable.map((u) => u.id).join(", ")}`);
   }
-  const error = parsed && !Array.isArray(parsed) ? (parsed.error?.text ?? JSON.stringify(parsed)) : undefined;
-  if (r.status !== 0 || !Array.isArray(parsed) || error) {
-    const detail = error ?? (`${r.stdout}\n${r.stderr}`.trim() || `exit code ${r.status}`);
-    if (/no such table: users/.test(detail)) {
-      fail(`${where} has no users table: apply the migrations first (npm run db:migrate:${remote ? "remote" : "local"}).`);
+  if (plan.tooCostly.length) {
+    console.log(
+      `PBKDF2 hashes of more than ${MAX_PBKDF2_ITERATIONS.toLocaleString("en-US")} iterations, too costly to check at login, imported as unusable ("!" + the hash; these users must reset their password): ${plan.tooCostly.length}, pk ${plan.tooCostly.map((u) => u.id).join(", ")}`,
+    );
+  }
+  if (plan.passwordsKept.length) {
+    console.log(`passwords kept (re-hashed on login, changed or reset in the worker since the import): ${plan.passwordsKept.length}`);
+  }
+  for (const u of plan.updates) console.log(`update pk ${u.user.id}: ${u.changes.join(", ")}`);
+
+  let state = plan;
+  if (dryRun || (rows.length === 0 && nextId === undefined)) {
+    console.log(`${dryRun ? "would have: " : ""}${formatCounts(plan)}`);
+  } else {
+    await write(rows);
+    // What was planned must now be in place: a second plan over the written rows finds nothing to do.
+    state = planImport(dump, await db.readUsers());
+    const pending = [...state.inserts, ...state.updates.map((u) => u.user)];
+    const newlyRejected = state.rejected.filter((r) => !plan.rejected.some((p) => p.index === r.index));
+    console.log(formatCounts(plan));
+    if (pending.length || newlyRejected.length) {
+      for (const r of newlyRejected) console.log(`not written: ${formatRejection(r)}`);
+      for (const u of pending) console.log(`not written: pk ${u.id}`);
+      fail("some rows were not written (changed concurrently?); run the import again");
     }
-    fail(`wrangler d1 execute failed: ${detail}`);
   }
-  return parsed;
-}
 
-if (!remote) {
-  // As `npm run dev` does: the local database gets every migration before it is used.
-  // The remote one is migrated as part of deploying (npm run db:migrate:remote), never from here.
-  const migrate = runWrangler(["d1", "migrations", "apply", "DB", ...target]);
-  if (migrate.status !== 0) fail(`applying the local migrations failed:\n${`${migrate.stdout}\n${migrate.stderr}`.trim()}`);
+  if (!dryRun) {
+    const [s = {}] = await db.all(SEQUENCE_SQL);
+    const next = Math.max(Number(s.seq ?? 0), Number(s.max_id ?? 0)) + 1;
+    console.log(`users in the database: ${s.users}; next registered id: ${next} (sqlite_sequence ${s.seq ?? "none"}, max(id) ${s.max_id ?? "none"})`);
+    if (nextId !== undefined && next < nextId) fail(`the sequence was not raised to --next-id ${nextId}`);
+  }
 }
 
 /**
- * The users table and the id sequence, in one wrangler run.
- * @returns {{ users: import("./lib/django-dump.mjs").ExistingUser[]; sequence: { seq?: number | null; max_id?: number | null; users?: number } }}
+ * Writes the rows in batches, each one transaction (locally a D1 batch, remotely one file),
+ * so an interruption or a failure leaves whole batches in place and a re-run writes the rest.
+ * @param {import("./lib/django-dump.mjs").ImportUser[]} rows
  */
-function readState() {
-  const [users, sequence] = d1(["--command", `${EXISTING_USERS_SQL}; ${SEQUENCE_SQL}`]);
-  return { users: users?.results ?? [], sequence: sequence?.results[0] ?? {} };
-}
-
-console.log(`Importing ${dumpPath}${dryRun ? " (dry run)" : ""} into ${where}.`);
-let state = readState();
-const plan = planImport(dump, state.users);
-const statements = buildStatements(plan, nextId === undefined ? {} : { nextId });
-
-for (const r of plan.rejected) console.log(formatRejection(r));
-if (plan.ignoredFields.length) console.log(`fields not imported (no column here): ${plan.ignoredFields.join(", ")}`);
-if (plan.unusable.length) {
-  console.log(`imported without a usable password (unusable "!…" or unsupported hasher; login fails until a password reset): pk ${plan.unusable.map((u) => u.id).join(", ")}`);
-}
-if (plan.passwordsKept.length) {
-  console.log(`passwords kept (re-hashed on login, changed or reset in the worker since the import): ${plan.passwordsKept.length}`);
-}
-for (const u of plan.updates) console.log(`update pk ${u.user.id}: ${u.changes.join(", ")}`);
-
-if (dryRun || statements.length === 0) {
-  console.log(`${dryRun ? "would have: " : ""}${formatCounts(plan)}`);
-} else {
-  const file = join(tmpdir(), `import-django-${randomBytes(6).toString("hex")}.sql`);
-  writeFileSync(file, toSqlFile(statements), { mode: 0o600 });
+async function write(rows) {
+  const progress = createProgress({ total: rows.length, label: "users written" });
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write("\nimport:django: stopping after the current batch (Ctrl-C again to quit at once)\n");
+  };
+  // Miniflare's exit hook would end the process on the spot; the batch in flight is a
+  // transaction either way, but the user is owed a count of what is in place.
+  const signals = /** @type {const} */ (["SIGINT", "SIGTERM"]);
+  const saved = signals.map((sig) => process.listeners(sig));
+  for (const sig of signals) {
+    process.removeAllListeners(sig);
+    process.on(sig, onSignal);
+  }
+  let done = 0;
   try {
-    d1(["--file", file]);
-  } finally {
-    rmSync(file, { force: true });
+    for (let i = 0; i < rows.length && !stopping; i += batch) {
+      const part = rows.slice(i, i + batch);
+      await db.write(upsertStatements(part));
+      done += part.length;
+      progress.update(done);
+    }
+    if (!stopping && nextId !== undefined) await db.write(sequenceStatements(nextId));
+  } catch (e) {
+    progress.finish();
+    // Ctrl-C also reaches the local workerd (same process group): the batch in flight can fail
+    // before our own SIGINT handler has had its turn.
+    await new Promise((r) => setTimeout(r, 200));
+    if (!stopping) {
+      console.error(`import:django: failed after ${done} of ${rows.length} users were written; those are in place, run the import again to write the rest.`);
+      throw e;
+    }
   }
-  // What was planned must now be in place: a second plan over the written rows finds nothing to do.
-  state = readState();
-  const after = planImport(dump, state.users);
-  const pending = [...after.inserts, ...after.updates.map((u) => u.user)];
-  const newlyRejected = after.rejected.filter((r) => !plan.rejected.some((p) => p.index === r.index));
-  console.log(formatCounts(plan));
-  if (pending.length || newlyRejected.length) {
-    for (const r of newlyRejected) console.log(`not written: ${formatRejection(r)}`);
-    for (const u of pending) console.log(`not written: pk ${u.id}`);
-    fail("some rows were not written (changed concurrently?); run the import again");
+  if (stopping) {
+    progress.finish();
+    fail(`interrupted: ${done} of ${rows.length} users written; run the same command again to write the rest (what is in place counts as unchanged then).`, 130);
   }
-}
-
-if (!dryRun) {
-  const s = state.sequence;
-  const next = Math.max(Number(s.seq ?? 0), Number(s.max_id ?? 0)) + 1;
-  console.log(`users in the database: ${s.users}; next registered id: ${next} (sqlite_sequence ${s.seq ?? "none"}, max(id) ${s.max_id ?? "none"})`);
-  if (nextId !== undefined && next < nextId) fail(`the sequence was not raised to --next-id ${nextId}`);
+  progress.finish();
+  signals.forEach((sig, i) => {
+    process.off(sig, onSignal);
+    for (const listener of saved[i] ?? []) process.on(sig, /** @type {any} */ (listener));
+  });
 }

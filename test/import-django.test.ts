@@ -2,6 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   EXISTING_USERS_SQL,
+  MAX_PBKDF2_ITERATIONS,
+  MAX_STATEMENT_BYTES,
   SEQUENCE_SQL,
   buildStatements,
   formatRejection,
@@ -11,19 +13,24 @@ import {
   parseDjangoTimestamp,
   parseDump,
   planImport,
+  readDump,
   sqlString,
   upsertStatement,
+  upsertStatements,
   validateDump,
   type ExistingUser,
   type Plan,
 } from "../scripts/lib/django-dump.mjs";
 import { isValidEmail, normalizeEmail } from "../src/kernel/email";
+import { MAX_PBKDF2_ITERATIONS as WORKER_MAX_PBKDF2_ITERATIONS } from "../src/features/passwords/django-hashers";
 import { isSupportedHash } from "../src/features/passwords/hashing";
 import dump from "./fixtures/dumpdata-account.json";
 import hashes from "./fixtures/django-hashes.json";
+import { createProgress } from "../scripts/lib/progress.mjs";
 import { api } from "./support/api";
 
-// PBKDF2 at 260,000 iterations takes ~10 s per check inside vitest (see passwords.test.ts).
+// PBKDF2 at 260,000 iterations takes ~10 s per check inside vitest (see passwords.test.ts):
+// one such login in this file, the other logins use the 100,000-iteration (WebCrypto) fixture.
 const SLOW = { timeout: 120_000 };
 
 const PASSWORDS: Record<number, string> = {
@@ -269,14 +276,15 @@ describe("import of a Django dumpdata file", () => {
   });
 
   it("lets the imported users log in (any e-mail case), re-hashes their passwords, refuses the inactive one", SLOW, async () => {
-    await importDump(dump);
-    const logins: Array<[number, string]> = [
-      [1, "ada@example.com"],
-      [42, "GRACE.HOPPER@EXAMPLE.ORG"],
-      [7, "Alan@Example.Net"],
+    const cheap = entry(500, { email: "Mixed.Case@Example.org" });
+    const value = [...dump, cheap];
+    await importDump(value);
+    const logins: Array<[number, string, string]> = [
+      [1, "ADA@example.COM", PASSWORDS[1]!],
+      [500, "mixed.case@EXAMPLE.ORG", "short-iter-pbkdf2"],
     ];
-    for (const [id, email] of logins) {
-      const res = await api("/api/user/login/", { body: { email, password: PASSWORDS[id] } });
+    for (const [id, email, password] of logins) {
+      const res = await api("/api/user/login/", { body: { email, password } });
       expect(res.status, `pk ${id}`).toBe(200);
       expect(res.body.token.access, `pk ${id}`).toEqual(expect.any(String));
       expect((await row(id))!.password, `pk ${id}`).toMatch(/^bcrypt_sha256\$\$2b\$04\$/);
@@ -286,10 +294,49 @@ describe("import of a Django dumpdata file", () => {
     expect((await row(9))!.password).toBe(dump.find((u) => u.pk === 9)!.fields.password);
 
     // Re-importing the same dump leaves the re-hashed passwords alone.
-    const { plan } = await importDump(dump);
-    expect(counts(plan)).toEqual({ read: 4, inserted: 0, updated: 0, unchanged: 4, rejected: 0 });
-    expect(plan.passwordsKept.map((u) => u.id).sort((a, b) => a - b)).toEqual([1, 7, 42]);
+    const { plan } = await importDump(value);
+    expect(counts(plan)).toEqual({ read: 5, inserted: 0, updated: 0, unchanged: 5, rejected: 0 });
+    expect(plan.passwordsKept.map((u) => u.id).sort((a, b) => a - b)).toEqual([1, 500]);
     for (const [id] of logins) expect((await row(id))!.password).toMatch(/^bcrypt_sha256\$/);
+  });
+
+  it("imports a PBKDF2 hash too costly to check at login as unusable, and lists it", async () => {
+    // The worker would refuse to verify what the importer lets through otherwise.
+    expect(MAX_PBKDF2_ITERATIONS).toBe(WORKER_MAX_PBKDF2_ITERATIONS);
+    expect(isSupportedHash(PBKDF2_100K.replace(/^pbkdf2_sha256\$\d+\$/, `pbkdf2_sha256$${MAX_PBKDF2_ITERATIONS + 1}$`))).toBe(false);
+    const hash = (n: number) => PBKDF2_100K.replace(/^pbkdf2_sha256\$\d+\$/, `pbkdf2_sha256$${n}$`);
+    const value = [entry(600, { password: hash(MAX_PBKDF2_ITERATIONS) }), entry(601, { password: hash(MAX_PBKDF2_ITERATIONS + 1) }), entry(602, { password: "x".repeat(4097) })];
+    const { plan } = await importDump(value);
+    expect(counts(plan)).toMatchObject({ inserted: 2, rejected: 1 });
+    expect(plan.rejected[0]!.reason).toMatch(/password longer than 4096 characters/);
+    expect(plan.tooCostly.map((u) => u.id)).toEqual([601]);
+    expect(plan.unusable).toEqual([]);
+    expect((await row(600))!.password).toBe(hash(MAX_PBKDF2_ITERATIONS));
+    expect((await row(601))!.password).toBe(`!${hash(MAX_PBKDF2_ITERATIONS + 1)}`);
+    // The worker answers it like a wrong password, without running PBKDF2.
+    const res = await api("/api/user/login/", { body: { email: "user601@example.com", password: "short-iter-pbkdf2" } });
+    expect(res.status).toBe(401);
+    const again = await importDump(value);
+    expect(counts(again.plan)).toMatchObject({ inserted: 0, unchanged: 2 });
+  });
+
+  it("writes many rows per statement, each within D1's statement limit, with the same idempotence", async () => {
+    const many = Array.from({ length: 1500 }, (_, i) => entry(1000 + i, { name: i % 7 ? `User ${i}` : `Ünïcødé 🦆 ${"ü".repeat(150)}` }));
+    const parsed = parseDump(JSON.stringify(many));
+    const statements = upsertStatements(parsed.users);
+    expect(statements.length).toBeGreaterThan(1);
+    expect(statements.length).toBeLessThan(20);
+    for (const s of statements) expect(new TextEncoder().encode(s).length).toBeLessThanOrEqual(MAX_STATEMENT_BYTES);
+    const first = await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
+    expect(first.reduce((n, r) => n + r.meta.changes, 0)).toBe(1500);
+    // One statement mixing an unchanged row, an update and an address another id holds.
+    const mixed = parseDump(JSON.stringify([many[1], entry(1002, { ...many[2]!.fields, name: "Changed" }), entry(1003, { ...many[3]!.fields, email: "user1004@example.com" })])).users;
+    const res = await env.DB.prepare(upsertStatement(mixed)).run();
+    expect(res.meta.changes).toBe(1);
+    expect((await row(1002))!.name).toBe("Changed");
+    expect((await row(1003))!.email).toBe("user1003@example.com");
+    const again = await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
+    expect(again.reduce((n, r) => n + r.meta.changes, 0)).toBe(1);
   });
 });
 
@@ -310,7 +357,7 @@ describe("the importer's copies of the worker's rules", () => {
     for (const s of samples) expect(importerSupports(s), s).toBe(isSupportedHash(s));
   });
 
-  it("validates and normalises e-mails as src/auth/email.ts does", () => {
+  it("validates and normalises e-mails as src/kernel/email.ts does", () => {
     const samples = ["ada@example.com", " Ada@Example.COM ", "a@b", "x@localhost", "u@[127.0.0.1]", "\"q u\"@example.com", "ü@bücher.de", "a@bad-.com", "a..b@example.com", "nope"];
     for (const s of samples) {
       expect(importerNormalize(s), s).toBe(normalizeEmail(s));
@@ -326,9 +373,44 @@ describe("the importer's copies of the worker's rules", () => {
     for (const bad of ["2026-13-01T00:00:00Z", "2026-11-29", "1700000000", null, "2026-11-29T25:00:00Z"]) expect(parseDjangoTimestamp(bad), String(bad)).toBeNull();
   });
 
-  it("refuses a dump that is not a list", () => {
+  it("refuses a dump that is not a list", async () => {
     expect(() => parseDump("{}")).toThrow(/not a JSON list/);
     expect(() => parseDump("nope")).toThrow(/not valid JSON/);
+    for (const bad of ["", "[", "[1,]", "[1,,2]", "[{]}", "[1] x", "[{\"a\": 1}}"]) expect(() => parseDump(bad), bad).toThrow(/not valid JSON/);
     expect(validateDump([]).read).toBe(0);
+    expect(parseDump(" [ ] ").read).toBe(0);
+  });
+
+  it("reads a streamed dump the same wherever the chunks break", async () => {
+    const value = [entry(1, { name: 'q"uo,te]} \\ back' }), "odd, ]", [1, { a: "}" }], entry(2, { name: "🦆 ünï" })];
+    const text = `\uFEFF${JSON.stringify(value, null, 1)}\n`;
+    const whole = parseDump(text);
+    expect(whole.read).toBe(4);
+    for (let cut = 0; cut <= text.length; cut++) {
+      const parts = [text.slice(0, cut), text.slice(cut)];
+      const streamed = await readDump((async function* () { yield* parts; })());
+      expect(streamed, `cut at ${cut}`).toEqual(whole);
+    }
+  });
+
+  it("prints progress: one line per 10 % (or 10 s) off a terminal, a redrawn line on one", () => {
+    let t = 0;
+    const lines: string[] = [];
+    const plain = createProgress({ total: 1000, label: "users written", stream: { write: (s: string) => lines.push(s) }, now: () => t });
+    for (let done = 10; done <= 1000; done += 10) {
+      t += 50;
+      plain.update(done);
+    }
+    expect(lines).toHaveLength(10);
+    expect(lines[0]).toBe("users written: 100/1,000 (10 %), 200/s, 5 s left\n");
+    t += 20_000;
+    plain.update(1000);
+    expect(lines).toHaveLength(11);
+    const drawn: string[] = [];
+    const tty = createProgress({ total: 10, label: "users written", stream: { isTTY: true, write: (s: string) => drawn.push(s) }, now: () => (t += 1000) });
+    tty.update(5);
+    tty.finish();
+    expect(drawn[0]).toMatch(/^\r\x1b\[K\[#{10}\.{10}\] users written: 5\/10 \(50 %\), \d+\/s, \d+ s left$/);
+    expect(drawn[1]).toMatch(/^\r\x1b\[Kusers written: 5\/10 in/);
   });
 });

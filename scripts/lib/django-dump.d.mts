@@ -4,6 +4,10 @@ export declare const DJANGO_MODEL: "account.myuser";
 export declare const EMAIL_MAX_LENGTH: 255;
 export declare const NAME_MAX_LENGTH: 200;
 export declare const WORKER_HASH_PREFIX: "bcrypt_sha256$";
+export declare const MAX_PASSWORD_LENGTH: number;
+export declare const MAX_PBKDF2_ITERATIONS: number;
+export declare const MAX_STATEMENT_BYTES: number;
+export declare const EXISTING_USERS_COLUMNS: string[];
 export declare const EXISTING_USERS_SQL: string;
 export declare const SEQUENCE_SQL: string;
 
@@ -17,6 +21,7 @@ export interface ImportUser {
   isAdmin: boolean;
   password: string;
   usablePassword: boolean;
+  tooCostly: boolean;
   lastLogin: number | null;
   createdAt: number;
   updatedAt: number;
@@ -62,6 +67,7 @@ export interface Plan {
   rejected: Rejection[];
   passwordsKept: ImportUser[];
   unusable: ImportUser[];
+  tooCostly: ImportUser[];
   ignoredFields: string[];
 }
 
@@ -75,13 +81,17 @@ export declare function sqliteLower(value: string): string;
 export declare function isSupportedHash(stored: unknown): boolean;
 export declare function parseDjangoTimestamp(value: unknown): number | null;
 export declare function validateDump(value: unknown): ParsedDump;
+export declare function createDumpValidator(): { add(entry: unknown): void; readonly read: number; finish(): ParsedDump };
 export declare function parseDump(text: string): ParsedDump;
+export declare function readDump(chunks: AsyncIterable<string>): Promise<ParsedDump>;
 export declare function passwordReplaceable(row: Pick<ExistingUser, "password" | "password_version">): boolean;
 export declare function mergeChanges(row: ExistingUser, u: ImportUser): { changes: string[]; passwordKept: boolean };
 export declare function planImport(dump: ParsedDump, existing: ExistingUser[]): Plan;
 export declare function sqlString(value: string): string;
 export declare function sqlInteger(value: number): string;
-export declare function upsertStatement(u: ImportUser): string;
+export declare function upsertStatement(users: ImportUser | ImportUser[]): string;
+export declare function upsertStatements(rows: ImportUser[], maxBytes?: number): string[];
+export declare function rowsToWrite(plan: Plan): ImportUser[];
 export declare function sequenceStatements(nextId: number): string[];
 export declare function buildStatements(plan: Plan, options?: { nextId?: number }): string[];
 export declare function toSqlFile(statements: string[]): string;

@@ -2,11 +2,12 @@
 // validate its rows, compare them with the rows already in D1 and build idempotent SQL.
 // Plain ESM, run by Node (22, from the `node` devDependency, which strips the types of the
 // one TypeScript module it imports) and imported by the workerd tests. The e-mail rules are
-// src/auth/email.ts itself; the hash formats are a copy of src/auth/django-hashers.ts (which
+// src/kernel/email.ts itself; the hash formats are a copy of src/features/passwords/django-hashers.ts (which
 // imports other modules without extensions, so Node cannot load it), and
 // test/import-django.test.ts checks that the two still agree.
 
 import { isValidEmail, normalizeEmail } from "../../src/kernel/email.ts";
+import { JsonListError, parseJsonArray, readJsonArray } from "./json-array.mjs";
 
 /** The model label `dumpdata` writes for the Django project's `account.MyUser`. */
 export const DJANGO_MODEL = "account.myuser";
@@ -14,6 +15,9 @@ export const DJANGO_MODEL = "account.myuser";
 /** Django's model limits: `email = EmailField(max_length=255)`, `name = CharField(max_length=200)`. */
 export const EMAIL_MAX_LENGTH = 255;
 export const NAME_MAX_LENGTH = 200;
+
+/** Far above any Django hash (about 90 characters), far below D1's 100 KB statement limit. */
+export const MAX_PASSWORD_LENGTH = 4096;
 
 /** Prefix of the hashes the worker writes (Django's BCryptSHA256PasswordHasher format). */
 export const WORKER_HASH_PREFIX = "bcrypt_sha256$";
@@ -29,6 +33,7 @@ export const WORKER_HASH_PREFIX = "bcrypt_sha256$";
  * @property {boolean} isAdmin
  * @property {string} password The Django hash, stored as is.
  * @property {boolean} usablePassword False for unusable ("!…"), unsupported (argon2, md5, …) or malformed hashes: login can never succeed, a password reset can.
+ * @property {boolean} tooCostly The dump's hash is PBKDF2 with more iterations than a login may spend; `password` is it made unusable ("!" + the hash).
  * @property {number | null} lastLogin Milliseconds since the epoch.
  * @property {number} createdAt Milliseconds since the epoch.
  * @property {number} updatedAt Milliseconds since the epoch.
@@ -78,7 +83,8 @@ export const WORKER_HASH_PREFIX = "bcrypt_sha256$";
  * @property {ImportUser[]} unchanged
  * @property {Rejection[]} rejected
  * @property {ImportUser[]} passwordsKept Rows whose dump hash differs from a stored hash the worker owns (re-hashed on login, changed or reset); the stored one stays.
- * @property {ImportUser[]} unusable Imported (inserted, updated or unchanged) rows whose hash can never log in.
+ * @property {ImportUser[]} unusable Imported (inserted, updated or unchanged) rows whose dump hash can never log in.
+ * @property {ImportUser[]} tooCostly Imported rows whose PBKDF2 hash was made unusable because checking it would cost too much CPU.
  * @property {string[]} ignoredFields
  */
 
@@ -107,11 +113,28 @@ export function sqliteLower(value) {
 }
 
 // ---------------------------------------------------------------------------
-// Password hashes: the formats src/auth/django-hashers.ts parseDjangoHash accepts.
+// Password hashes: the formats src/features/passwords/django-hashers.ts parseDjangoHash accepts.
 
 const BCRYPT_RE = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 const PBKDF2_RE = /^pbkdf2_sha256\$([1-9]\d{0,7})\$([^$]+)\$([A-Za-z0-9+/]{43}=)$/;
-const MAX_PBKDF2_ITERATIONS = 10_000_000;
+
+/**
+ * The most PBKDF2 iterations a login may check. Above WebCrypto's 100,000 the worker runs
+ * PBKDF2 in JavaScript at about 4-5 µs per iteration (measured in workerd, see
+ * docs/migrating-from-django.md), so this is about 5-6 s of CPU, a fifth of the Workers 30 s
+ * limit, and it is Django 6.0's default: every hash a stock Django writes stays verifiable.
+ * src/features/passwords/django-hashers.ts must use the same bound.
+ */
+export const MAX_PBKDF2_ITERATIONS = 1_200_000;
+
+/**
+ * The iteration count of a well-formed pbkdf2_sha256 hash; null for anything else.
+ * @param {string} stored
+ */
+function pbkdf2Iterations(stored) {
+  const m = PBKDF2_RE.exec(stored);
+  return m ? Number(m[1]) : null;
+}
 
 /** @param {string} value */
 function isBcrypt(value) {
@@ -129,8 +152,8 @@ function isBcrypt(value) {
 export function isSupportedHash(stored) {
   if (typeof stored !== "string") return false;
   if (stored.startsWith("pbkdf2_sha256$")) {
-    const m = PBKDF2_RE.exec(stored);
-    return !!m && Number(m[1]) <= MAX_PBKDF2_ITERATIONS;
+    const iterations = pbkdf2Iterations(stored);
+    return iterations !== null && iterations <= MAX_PBKDF2_ITERATIONS;
   }
   if (stored.startsWith("bcrypt_sha256$")) return isBcrypt(stored.slice("bcrypt_sha256$".length));
   if (stored.startsWith("bcrypt$")) return isBcrypt(stored.slice("bcrypt$".length));
@@ -235,6 +258,10 @@ function validateEntry(entry, index, ignored) {
   const passwordProblem = unstorable(password);
   if (passwordProblem) return reject(`password ${passwordProblem}`);
 
+  if (password.length > MAX_PASSWORD_LENGTH) return reject(`password longer than ${MAX_PASSWORD_LENGTH} characters (no Django hasher writes one)`);
+  const iterations = password.startsWith("pbkdf2_sha256$") ? pbkdf2Iterations(password) : null;
+  const tooCostly = iterations !== null && iterations > MAX_PBKDF2_ITERATIONS;
+
   const createdAt = parseDjangoTimestamp(f.created_at);
   if (createdAt === null) return reject(`created_at ${describe(f.created_at)} is not an ISO timestamp`);
   const updatedAt = parseDjangoTimestamp(f.updated_at);
@@ -253,8 +280,11 @@ function validateEntry(entry, index, ignored) {
     tc: /** @type {boolean} */ (f.tc),
     isActive: /** @type {boolean} */ (f.is_active),
     isAdmin: /** @type {boolean} */ (f.is_admin),
-    password,
-    usablePassword: isSupportedHash(password),
+    // Kept behind Django's unusable-password mark, not dropped: should the bound ever be
+    // raised, removing the "!" restores the hash.
+    password: tooCostly ? `!${password}` : password,
+    usablePassword: !tooCostly && isSupportedHash(password),
+    tooCostly,
     lastLogin,
     createdAt,
     updatedAt,
@@ -270,50 +300,84 @@ function isObject(value) {
 }
 
 /**
- * Validates a parsed dump: each row alone, then pks and e-mails across the dump.
+ * Validates dump entries as they are read (each row alone), then across the dump in finish().
  * A pk or an e-mail (compared as SQLite's lower() does) used by several rows rejects
  * every one of them: which row is the real account is for a person to decide.
- * @param {unknown} value the result of JSON.parse on the dump
- * @returns {ParsedDump}
  */
-export function validateDump(value) {
-  if (!Array.isArray(value)) throw new DumpFormatError("the dump is not a JSON list (expected `manage.py dumpdata account.MyUser` output)");
+export function createDumpValidator() {
   /** @type {Set<string>} */
   const ignored = new Set();
-  const checked = value.map((entry, index) => validateEntry(entry, index, ignored));
   /** @type {ImportUser[]} */
   const valid = [];
   /** @type {Rejection[]} */
   const rejected = [];
-  for (const r of checked) {
-    if ("reason" in r) rejected.push(r);
-    else valid.push(r);
-  }
+  let read = 0;
+  return {
+    /** @param {unknown} entry */
+    add(entry) {
+      const r = validateEntry(entry, read++, ignored);
+      if ("reason" in r) rejected.push(r);
+      else valid.push(r);
+    },
+    get read() {
+      return read;
+    },
+    /** @returns {ParsedDump} */
+    finish() {
+      /** @type {Map<number, number>} */
+      const pkCount = new Map();
+      /** @type {Map<string, number>} */
+      const emailCount = new Map();
+      for (const u of valid) {
+        pkCount.set(u.id, (pkCount.get(u.id) ?? 0) + 1);
+        const key = sqliteLower(u.email);
+        emailCount.set(key, (emailCount.get(key) ?? 0) + 1);
+      }
+      // Lists of pks only for the shared addresses: a map of lists for every row would double the memory of a big dump.
+      /** @type {Map<string, number[]>} */
+      const sharers = new Map();
+      for (const u of valid) {
+        const key = sqliteLower(u.email);
+        if (/** @type {number} */ (emailCount.get(key)) > 1) sharers.set(key, [...(sharers.get(key) ?? []), u.id]);
+      }
+      const users = [];
+      for (const u of valid) {
+        const samePk = /** @type {number} */ (pkCount.get(u.id));
+        const sameEmail = sharers.get(sqliteLower(u.email));
+        if (samePk > 1) {
+          rejected.push({ index: u.index, pk: u.id, reason: `pk ${u.id} appears ${samePk} times in the dump` });
+        } else if (sameEmail) {
+          const others = [...sameEmail];
+          others.splice(others.indexOf(u.id), 1);
+          rejected.push({ index: u.index, pk: u.id, reason: `email ${JSON.stringify(u.email)} is also used by pk ${others.join(", ")} in the dump (e-mails are unique regardless of letter case here)` });
+        } else {
+          users.push(u);
+        }
+      }
+      rejected.sort((a, b) => a.index - b.index);
+      return { read, users, rejected, ignoredFields: [...ignored].sort() };
+    },
+  };
+}
 
-  /** @type {Map<number, ImportUser[]>} */
-  const byPk = new Map();
-  /** @type {Map<string, ImportUser[]>} */
-  const byEmail = new Map();
-  for (const u of valid) {
-    byPk.set(u.id, [...(byPk.get(u.id) ?? []), u]);
-    const key = sqliteLower(u.email);
-    byEmail.set(key, [...(byEmail.get(key) ?? []), u]);
-  }
-  const users = [];
-  for (const u of valid) {
-    const samePk = /** @type {ImportUser[]} */ (byPk.get(u.id));
-    const sameEmail = /** @type {ImportUser[]} */ (byEmail.get(sqliteLower(u.email)));
-    if (samePk.length > 1) {
-      rejected.push({ index: u.index, pk: u.id, reason: `pk ${u.id} appears ${samePk.length} times in the dump` });
-    } else if (sameEmail.length > 1) {
-      const others = sameEmail.filter((o) => o !== u).map((o) => o.id);
-      rejected.push({ index: u.index, pk: u.id, reason: `email ${JSON.stringify(u.email)} is also used by pk ${others.join(", ")} in the dump (e-mails are unique regardless of letter case here)` });
-    } else {
-      users.push(u);
-    }
-  }
-  rejected.sort((a, b) => a.index - b.index);
-  return { read: value.length, users, rejected, ignoredFields: [...ignored].sort() };
+/**
+ * Validates a parsed dump.
+ * @param {unknown} value the result of JSON.parse on the dump
+ * @returns {ParsedDump}
+ */
+export function validateDump(value) {
+  if (!Array.isArray(value)) throw new DumpFormatError(NOT_A_LIST);
+  const validator = createDumpValidator();
+  for (const entry of value) validator.add(entry);
+  return validator.finish();
+}
+
+const NOT_A_LIST = "the dump is not a JSON list (expected `manage.py dumpdata account.MyUser` output)";
+
+/** @param {unknown} e */
+function formatError(e) {
+  if (!(e instanceof JsonListError)) return e;
+  return new DumpFormatError(e.message === "not a JSON list" ? NOT_A_LIST : `the dump is ${e.message}`);
 }
 
 /**
@@ -322,21 +386,39 @@ export function validateDump(value) {
  * @returns {ParsedDump}
  */
 export function parseDump(text) {
-  let value;
+  let list;
   try {
-    value = JSON.parse(text.replace(/^\uFEFF/, ""));
+    list = parseJsonArray(text);
   } catch (e) {
-    throw new DumpFormatError(`the dump is not valid JSON: ${/** @type {Error} */ (e).message}`);
+    throw formatError(e);
   }
-  return validateDump(value);
+  return validateDump(list);
+}
+
+/**
+ * The same, for a dump read as a stream of text: entries are validated as they arrive, so
+ * memory holds the validated rows, never the whole text or its parse tree.
+ * @param {AsyncIterable<string>} chunks
+ * @returns {Promise<ParsedDump>}
+ */
+export async function readDump(chunks) {
+  const validator = createDumpValidator();
+  try {
+    for await (const entry of readJsonArray(chunks)) validator.add(entry);
+  } catch (e) {
+    throw formatError(e);
+  }
+  return validator.finish();
 }
 
 // ---------------------------------------------------------------------------
 // Planning against the existing rows. Mirrors the SQL in upsertStatement exactly.
 
+/** Every column the plan compares. */
+export const EXISTING_USERS_COLUMNS = ["id", "email", "name", "tc", "is_active", "is_admin", "password", "password_version", "last_login", "created_at", "updated_at"];
+
 /** Reads every column the plan compares; one row per user. */
-export const EXISTING_USERS_SQL =
-  "SELECT id, email, name, tc, is_active, is_admin, password, password_version, last_login, created_at, updated_at FROM users ORDER BY id";
+export const EXISTING_USERS_SQL = `SELECT ${EXISTING_USERS_COLUMNS.join(", ")} FROM users ORDER BY id`;
 
 /** The next id a registration gets is max(seq, max(id)) + 1 (AUTOINCREMENT). */
 export const SEQUENCE_SQL =
@@ -396,7 +478,7 @@ export function planImport(dump, existing) {
     byEmail.set(sqliteLower(row.email), row);
   }
   /** @type {Plan} */
-  const plan = { read: dump.read, inserts: [], updates: [], unchanged: [], rejected: [...dump.rejected], passwordsKept: [], unusable: [], ignoredFields: dump.ignoredFields };
+  const plan = { read: dump.read, inserts: [], updates: [], unchanged: [], rejected: [...dump.rejected], passwordsKept: [], unusable: [], tooCostly: [], ignoredFields: dump.ignoredFields };
   for (const u of dump.users) {
     const row = byId.get(u.id);
     const owner = byEmail.get(sqliteLower(u.email));
@@ -415,7 +497,8 @@ export function planImport(dump, existing) {
       else plan.unchanged.push(u);
       if (passwordKept) plan.passwordsKept.push(u);
     }
-    if (!u.usablePassword) plan.unusable.push(u);
+    if (u.tooCostly) plan.tooCostly.push(u);
+    else if (!u.usablePassword) plan.unusable.push(u);
   }
   plan.rejected.sort((a, b) => a.index - b.index);
   return plan;
@@ -457,15 +540,12 @@ const sqlIntegerOrNull = (value) => (value === null ? "NULL" : sqlInteger(value)
 const REPLACEABLE = `(users.password_version = 0 AND substr(users.password, 1, ${WORKER_HASH_PREFIX.length}) IS NOT '${WORKER_HASH_PREFIX}')`;
 const NEWER_LOGIN = "(excluded.last_login IS NOT NULL AND (users.last_login IS NULL OR excluded.last_login > users.last_login))";
 
-/**
- * One idempotent upsert for a validated row: inserts it with Django's pk as id, or updates
- * the row of that id only if it holds the same address (SQLite lower()) and something would
- * change; an insert whose e-mail another id holds does nothing (ON CONFLICT DO NOTHING).
- * Running it twice changes nothing the second time.
- * @param {ImportUser} u
- */
-export function upsertStatement(u) {
-  const values = [
+/** D1's limit on the length of one SQL statement, in bytes. */
+export const MAX_STATEMENT_BYTES = 100_000;
+
+/** @param {ImportUser} u */
+function rowValues(u) {
+  return `(${[
     sqlInteger(u.id),
     sqlString(u.email),
     sqlString(u.name),
@@ -476,22 +556,70 @@ export function upsertStatement(u) {
     sqlIntegerOrNull(u.lastLogin),
     sqlInteger(u.createdAt),
     sqlInteger(u.updatedAt),
-  ].join(", ");
-  return [
-    "INSERT INTO users (id, email, name, tc, is_active, is_admin, password, last_login, created_at, updated_at)",
-    `VALUES (${values})`,
-    "ON CONFLICT(id) DO UPDATE SET",
-    "  email = excluded.email, name = excluded.name, tc = excluded.tc, is_active = excluded.is_active, is_admin = excluded.is_admin,",
-    `  password = CASE WHEN ${REPLACEABLE} THEN excluded.password ELSE users.password END,`,
-    `  last_login = CASE WHEN ${NEWER_LOGIN} THEN excluded.last_login ELSE users.last_login END,`,
-    "  created_at = excluded.created_at, updated_at = max(users.updated_at, excluded.updated_at)",
-    "WHERE lower(users.email) = lower(excluded.email) AND (",
-    "  users.email IS NOT excluded.email OR users.name IS NOT excluded.name OR users.tc IS NOT excluded.tc",
-    "  OR users.is_active IS NOT excluded.is_active OR users.is_admin IS NOT excluded.is_admin",
-    `  OR (${REPLACEABLE} AND users.password IS NOT excluded.password) OR ${NEWER_LOGIN}`,
-    "  OR users.created_at IS NOT excluded.created_at OR excluded.updated_at > users.updated_at)",
-    "ON CONFLICT DO NOTHING",
-  ].join("\n");
+  ].join(", ")})`;
+}
+
+const UPSERT_HEAD = "INSERT INTO users (id, email, name, tc, is_active, is_admin, password, last_login, created_at, updated_at) VALUES\n";
+const UPSERT_TAIL = [
+  "",
+  "ON CONFLICT(id) DO UPDATE SET",
+  "  email = excluded.email, name = excluded.name, tc = excluded.tc, is_active = excluded.is_active, is_admin = excluded.is_admin,",
+  `  password = CASE WHEN ${REPLACEABLE} THEN excluded.password ELSE users.password END,`,
+  `  last_login = CASE WHEN ${NEWER_LOGIN} THEN excluded.last_login ELSE users.last_login END,`,
+  "  created_at = excluded.created_at, updated_at = max(users.updated_at, excluded.updated_at)",
+  "WHERE lower(users.email) = lower(excluded.email) AND (",
+  "  users.email IS NOT excluded.email OR users.name IS NOT excluded.name OR users.tc IS NOT excluded.tc",
+  "  OR users.is_active IS NOT excluded.is_active OR users.is_admin IS NOT excluded.is_admin",
+  `  OR (${REPLACEABLE} AND users.password IS NOT excluded.password) OR ${NEWER_LOGIN}`,
+  "  OR users.created_at IS NOT excluded.created_at OR excluded.updated_at > users.updated_at)",
+  "ON CONFLICT DO NOTHING",
+].join("\n");
+
+/**
+ * An idempotent upsert for validated rows (one statement, however many rows): each row is
+ * inserted with Django's pk as id, or updates the row of that id only if it holds the same
+ * address (SQLite lower()) and something would change; a row whose e-mail another id holds
+ * does nothing (ON CONFLICT DO NOTHING). Running it twice changes nothing the second time.
+ * Its `changes` count is the number of rows inserted or updated.
+ * @param {ImportUser | ImportUser[]} users
+ */
+export function upsertStatement(users) {
+  const rows = Array.isArray(users) ? users : [users];
+  if (!rows.length) throw new RangeError("upsertStatement needs at least one row");
+  return UPSERT_HEAD + rows.map(rowValues).join(",\n") + UPSERT_TAIL;
+}
+
+const encoder = new TextEncoder();
+/** @param {string} s */
+const utf8Length = (s) => (/^[\x00-\x7f]*$/.test(s) ? s.length : encoder.encode(s).length);
+
+/**
+ * Multi-row upserts for `rows`, each statement within D1's statement limit (with room to
+ * spare). Many rows per statement is what makes a big import fast: SQLite compiles the long
+ * upsert once per statement, not once per row.
+ * @param {ImportUser[]} rows
+ * @param {number} [maxBytes]
+ * @returns {string[]}
+ */
+export function upsertStatements(rows, maxBytes = MAX_STATEMENT_BYTES * 0.9) {
+  const fixed = utf8Length(UPSERT_HEAD + UPSERT_TAIL);
+  const statements = [];
+  /** @type {string[]} */
+  let values = [];
+  let size = fixed;
+  for (const u of rows) {
+    const v = rowValues(u);
+    const n = utf8Length(v) + 2;
+    if (values.length && size + n > maxBytes) {
+      statements.push(UPSERT_HEAD + values.join(",\n") + UPSERT_TAIL);
+      values = [];
+      size = fixed;
+    }
+    values.push(v);
+    size += n;
+  }
+  if (values.length) statements.push(UPSERT_HEAD + values.join(",\n") + UPSERT_TAIL);
+  return statements;
 }
 
 /**
@@ -509,15 +637,23 @@ export function sequenceStatements(nextId) {
 }
 
 /**
- * The statements that carry out a plan: one upsert per inserted or updated row
+ * The rows a plan writes (inserts and updates), in id order.
+ * @param {Plan} plan
+ */
+export function rowsToWrite(plan) {
+  return [...plan.inserts, ...plan.updates.map((x) => x.user)].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * The statements that carry out a plan: multi-row upserts of the inserted and updated rows
  * (and the sequence bump when asked for).
  * @param {Plan} plan
  * @param {{ nextId?: number }} [options]
  * @returns {string[]}
  */
 export function buildStatements(plan, options = {}) {
-  const rows = [...plan.inserts, ...plan.updates.map((x) => x.user)].sort((a, b) => a.id - b.id);
-  const statements = rows.map(upsertStatement);
+  const rows = rowsToWrite(plan);
+  const statements = rows.length ? upsertStatements(rows) : [];
   if (options.nextId !== undefined) statements.push(...sequenceStatements(options.nextId));
   return statements;
 }
