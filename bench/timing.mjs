@@ -5,7 +5,11 @@
 // an inactive account), and the reset-mail request for a registered vs an unknown e-mail.
 // Target: medians within 10 % of each other. Exits 0 either way (a report, not a test).
 //
-// Env: TIMING_SAMPLES (per kind, default 40).
+// Then, apart (each sample costs about a second of CPU), the gap that users imported from
+// Django still show until their first login re-hashes them: a wrong password against a
+// PBKDF2-SHA256 hash at Django's 260,000 iterations vs an unknown e-mail.
+//
+// Env: TIMING_SAMPLES (per kind, default 40), TIMING_PBKDF2_SAMPLES (default 7).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -19,6 +23,9 @@ import { startMailServer } from "./lib/mail-server.mjs";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SAMPLES = Number(process.env.TIMING_SAMPLES ?? 40);
 const PASSWORD = "violet-Harbor-91";
+const PBKDF2_SAMPLES = Number(process.env.TIMING_PBKDF2_SAMPLES ?? 7);
+// From test/fixtures/django-hashes.json: what a stock Django 3.2-4.0 project stores.
+const DJANGO_PBKDF2_260K = "pbkdf2_sha256$260000$aabA4Rjr5NtyxX1ALIu2D0$DTR2q3V+eGKRPID3jN7gjgqjmlXGh0NBaQsXkORhoLE=";
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -135,6 +142,22 @@ try {
   compare("login: registered e-mail, wrong password", "login: unknown e-mail");
   compare("login: registered e-mail, wrong password", "login: inactive account");
   compare("reset: registered e-mail", "reset: unknown e-mail");
+
+  // Imported, never logged in: the hash is still Django's. A wrong password re-hashes nothing,
+  // so every probe pays the PBKDF2 again.
+  const imported = `imported.${Date.now()}@example.com`;
+  await db
+    .prepare("INSERT INTO users (email, name, tc, password, created_at) VALUES (?, 'Imported', 1, ?, 0)")
+    .bind(imported, DJANGO_PBKDF2_260K)
+    .run();
+  const gap = { imported: [], unknown: [] };
+  for (let i = 0; i < PBKDF2_SAMPLES; i++) {
+    gap.imported.push((await post("/api/user/login/", { email: imported, password: "wrong-password-1" })).ms);
+    gap.unknown.push((await post("/api/user/login/", { email: unknown, password: "wrong-password-1" })).ms);
+  }
+  const [gi, gu] = [median(gap.imported), median(gap.unknown)];
+  console.log(`\nimported Django user (pbkdf2_sha256, 260,000 iterations, never logged in here), wrong password: ${gi.toFixed(1)} ms median (n=${PBKDF2_SAMPLES})`);
+  console.log(`unknown e-mail, same rounds: ${gu.toFixed(1)} ms; gap ${(gi - gu).toFixed(0)} ms (${(gi / gu).toFixed(1)}x)`);
   console.log(`mails the fake provider received: ${mail.stats?.received ?? "n/a"} (one per registered-address reset request)`);
 } finally {
   await mf?.dispose().catch(() => {});

@@ -1,4 +1,5 @@
 import { missingConfig, type Config, type Env } from "./config";
+import type { Limiter } from "./http/throttle";
 import type { Logger } from "./log";
 import { httpMailer, logMailer, type Mailer } from "./mail";
 import { memo } from "./memo";
@@ -18,6 +19,8 @@ export interface Deps {
   /** Work that must finish but must not delay the answer (mail). */
   defer(task: Promise<unknown>): void;
   client: { userAgent: string | null; country: string | null };
+  /** Counts this request against rate limiters; throws the 429 when one is over. */
+  limit(checks: [Limiter, string][]): Promise<void>;
 }
 
 // The log transport writes working links into the log, so it is never a fallback for a
@@ -30,10 +33,10 @@ const mailerFor = memo((config: Config): Mailer | null => {
   return config.MAIL_TRANSPORT === "log" ? logMailer() : null;
 });
 
-export function buildDeps(env: Env, config: Config, log: Logger, defer: Deps["defer"], client: Deps["client"]): Deps {
+export function buildDeps(env: Env, config: Config, log: Logger, defer: Deps["defer"], client: Deps["client"], limit: Deps["limit"]): Deps {
   const timeout = config.STORAGE_TIMEOUT_MS;
   const mailer = () => mailerFor(config) ?? throwMissing(env, "MAIL_API_KEY is not set (or set MAIL_TRANSPORT=log for local development)");
-  return { config, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, client };
+  return { config, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, client, limit };
 }
 
 function throwMissing(env: Env, reason: string): never {

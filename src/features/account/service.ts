@@ -1,7 +1,7 @@
 import type { Deps } from "../../kernel/deps";
 import { normalizeEmail } from "../../kernel/email";
 import { fieldErrors, type FieldErrors } from "../../kernel/errors";
-import { hashPassword, verifyAgainstDummy, verifyPassword } from "../passwords/hashing";
+import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword } from "../passwords/hashing";
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
 import { openSession, type TokenPair } from "../sessions/service";
@@ -44,6 +44,9 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair> {
 export async function login(d: Deps, email: string, password: string): Promise<TokenPair> {
   const cost = d.config.BCRYPT_COST;
   const user = await findUserByEmail(d.db, normalizeEmail(email));
+  // An imported Django hash not yet re-hashed costs ~10x a bcrypt check, and its timing shows
+  // (README): bound how often anyone can make us pay it, per account.
+  if (user?.isActive && isCostlyHash(user.password)) await d.limit([["COSTLY_HASH_LIMITER", String(user.id)]]);
   const result =
     user && user.isActive ? await verifyPassword(password, user.password, cost) : { ok: await verifyAgainstDummy(password, cost), needsRehash: false };
   if (!user || !user.isActive || !result.ok) {

@@ -16,7 +16,7 @@ export type DjangoHash =
   | { algorithm: "bcrypt"; bcrypt: string; cost: number };
 
 /** Workers' WebCrypto rejects PBKDF2 above this in production (local workerd does not). */
-const WEBCRYPTO_PBKDF2_MAX_ITERATIONS = 100_000;
+export const WEBCRYPTO_PBKDF2_MAX_ITERATIONS = 100_000;
 
 /**
  * A stored hash is data, not code: a corrupt or hostile iteration count must not pin the

@@ -3,7 +3,7 @@
  * We store Django's `bcrypt_sha256` format so the table stays importable back into Django.
  */
 import bcrypt from "bcryptjs";
-import { bcryptSha256Secret, parseDjangoHash, verifyDjangoHash, type DjangoHash } from "./django-hashers";
+import { bcryptSha256Secret, parseDjangoHash, verifyDjangoHash, WEBCRYPTO_PBKDF2_MAX_ITERATIONS, type DjangoHash } from "./django-hashers";
 
 /** Outcome of a verification. `needsRehash` is only ever true when `ok` is. */
 export interface VerifyResult {
@@ -71,6 +71,15 @@ export async function verifyAgainstDummy(password: string, cost: number): Promis
   const parsed = parseDjangoHash(await dummyHash(cost));
   if (parsed) await verifyDjangoHash(password, parsed);
   return false;
+}
+
+/**
+ * A hash whose check runs in JavaScript rather than WebCrypto (PBKDF2 above 100,000
+ * iterations, as Django writes them): about a second of CPU instead of bcrypt's 90 ms.
+ */
+export function isCostlyHash(stored: string): boolean {
+  const parsed = parseDjangoHash(stored);
+  return parsed?.algorithm === "pbkdf2_sha256" && parsed.iterations > WEBCRYPTO_PBKDF2_MAX_ITERATIONS;
 }
 
 /** Whether `stored` is a well-formed hash `verifyPassword` can check; false for argon2, md5, unusable ("!…") and malformed values. */

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { getConfig } from "../config";
 import { buildDeps } from "../deps";
 import { createLogger } from "../log";
+import { throttle } from "./throttle";
 import type { AppEnv } from "./types";
 
 /**
@@ -19,10 +20,17 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const cf = (c.req.raw as { cf?: { country?: unknown } }).cf;
   c.set(
     "deps",
-    buildDeps(c.env, config, log, (task) => c.executionCtx.waitUntil(task), {
-      userAgent: c.req.header("user-agent")?.slice(0, 256) ?? null,
-      country: typeof cf?.country === "string" ? cf.country : null,
-    }),
+    buildDeps(
+      c.env,
+      config,
+      log,
+      (task) => c.executionCtx.waitUntil(task),
+      {
+        userAgent: c.req.header("user-agent")?.slice(0, 256) ?? null,
+        country: typeof cf?.country === "string" ? cf.country : null,
+      },
+      (checks) => throttle(c, checks),
+    ),
   );
   try {
     await next();

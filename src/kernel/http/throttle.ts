@@ -19,6 +19,7 @@ export const RATE_LIMITS = {
   LOGIN_USER_LIMITER: { namespace: 1007, limit: 30, period: 60, what: "login and /api/token/ per e-mail, from any IP" },
   PASSWORD_CHANGE_USER_LIMITER: { namespace: 1008, limit: 5, period: 60, what: "password changes per user, from any IP" },
   PASSWORD_CHANGE_IP_LIMITER: { namespace: 1009, limit: 20, period: 60, what: "password changes per client IP" },
+  COSTLY_HASH_LIMITER: { namespace: 1010, limit: 5, period: 60, what: "logins checking an imported PBKDF2 hash, per user" },
 } as const satisfies Record<string, { namespace: number; limit: number; period: 10 | 60; what: string }>;
 export type Limiter = keyof typeof RATE_LIMITS;
 
