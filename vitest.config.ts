@@ -24,6 +24,7 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/support/setup.ts"],
+      deps: { optimizer: { ssr: { enabled: true, include: ["@noble/hashes/sha2.js"] } } },
       // The worker logs one JSON line per request; show them only for failing tests.
       silent: "passed-only" as const,
       testTimeout: 30_000,
