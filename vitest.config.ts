@@ -1,5 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+// Test files that need rows with fixed ids (the users simplejwt's tokens and the Django dump
+// were made for) get a database of their own: one isolated worker each.
+const OWN_DATABASE = ["test/interop.test.ts", "test/import-django.test.ts"];
 
 // A fixed, test-only key: long enough to pass the worker's own check, never deployed.
 const TEST_SIGNING_KEY = "test-only-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz";
@@ -29,6 +33,13 @@ export default defineConfig(async () => {
       silent: "passed-only" as const,
       testTimeout: 30_000,
       hookTimeout: 30_000,
+      // Starting workerd and transforming src/ again for every file cost ~2 s a file, most of the
+      // suite's time: the other files share their workers (and so D1, KV and module state), and
+      // are written for it (unique e-mails, counts scoped to their own rows).
+      projects: [
+        { extends: true, test: { name: "shared", exclude: [...configDefaults.exclude, ...OWN_DATABASE], isolate: false } },
+        { extends: true, test: { name: "own-database", include: OWN_DATABASE, isolate: true } },
+      ],
     },
   };
 });
