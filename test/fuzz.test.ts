@@ -107,7 +107,7 @@ describe("fuzzing every endpoint", () => {
           const payload = path.startsWith("/api/token") ? res.body : res.body.errors;
           expect(payload).toEqual({ non_field_errors: [expect.stringMatching(NOT_OBJECT)] });
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS / 2 }, // a small space: null, lists and the scalar types
       );
     });
 
