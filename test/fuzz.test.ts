@@ -38,13 +38,23 @@ const bodyFor = (fields: string[]) =>
     fc.jsonValue({ maxDepth: 2 }),
   );
 
-/** Every answer: never a 5xx, always JSON in the contract's envelope for its family. */
+/** A JSON object: not null, not an array (typeof says "object" for both). */
+const isObject = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Whether a body fits the contract's 64 KiB limit (a larger one is a 413, whatever it holds). */
+const fits = (body: unknown) => new TextEncoder().encode(JSON.stringify(body)).byteLength <= 64 * 1024;
+
+/** A JSON body that is not an object: null, an array or a scalar, within the size limit. */
+const nonObjectBody = fc.oneof(fc.constant(null), fc.array(anyValue, { maxLength: 5 }), oddString, fc.integer(), fc.double(), fc.boolean()).filter(fits);
+const NOT_OBJECT = /^Invalid data\. Expected a dictionary, but got (NoneType|list|str|int|float|bool)\.$/;
+
+/** Every answer: never a 5xx, always a JSON object in the contract's envelope for its family. */
 function assertEnvelope(path: string, res: ApiResponse) {
   expect(res.status, `${path} ${JSON.stringify(res.body)?.slice(0, 200)}`).toBeLessThan(500);
-  expect(typeof res.body === "object" || res.status === 204, path).toBe(true);
+  expect(res.status === 204 || isObject(res.body), `${path} ${JSON.stringify(res.body)?.slice(0, 200)}`).toBe(true);
   if (res.status < 400) return;
   const payload = path.startsWith("/api/token") ? res.body : res.body.errors;
-  expect(payload, `${path} ${JSON.stringify(res.body)}`).toBeTypeOf("object");
+  expect(isObject(payload), `${path} ${JSON.stringify(res.body)}`).toBe(true);
   const ok =
     typeof payload.detail === "string" ||
     Object.values(payload).every((v) => Array.isArray(v) && v.every((m) => typeof m === "string"));
@@ -80,9 +90,24 @@ describe("fuzzing every endpoint", () => {
     it(`${path}: arbitrary JSON bodies`, async () => {
       await fc.assert(
         fc.asyncProperty(bodyFor(fields), async (body) => {
-          assertEnvelope(path, await api(path, { body, token: auth ? seeded[1]!.access : undefined }));
+          const res = await api(path, { body, token: auth ? seeded[1]!.access : undefined });
+          assertEnvelope(path, res);
+          if (!isObject(body) && fits(body)) expect(res.status, JSON.stringify(body)?.slice(0, 200)).toBe(400);
         }),
         { numRuns: RUNS },
+      );
+    });
+
+    it(`${path}: a JSON body that is not an object is a 400 in the envelope`, async () => {
+      await fc.assert(
+        fc.asyncProperty(nonObjectBody, async (body) => {
+          const res = await api(path, { body, token: auth ? seeded[1]!.access : undefined });
+          expect(res.status, JSON.stringify(body)?.slice(0, 200)).toBe(400);
+          assertEnvelope(path, res);
+          const payload = path.startsWith("/api/token") ? res.body : res.body.errors;
+          expect(payload).toEqual({ non_field_errors: [expect.stringMatching(NOT_OBJECT)] });
+        }),
+        { numRuns: RUNS / 2 }, // a small space: null, lists and the scalar types
       );
     });
 

@@ -160,21 +160,21 @@ describe("ordering and help", () => {
   });
 });
 
-describe("performance", () => {
+describe("long passwords", () => {
   function randomPassword(length: number): string {
     const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&*+-./:;=?@^_~";
     const bytes = crypto.getRandomValues(new Uint8Array(length));
     return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
   }
 
-  it("checks a 4096-character random password quickly", async () => {
-        const password = randomPassword(4096);
+  // Behaviour only: workerd's clock does not move without I/O, so a time limit here could
+  // never fail. `npm run bench:password-rules` times these cases on the bundled code.
+  it("checks a 4096-character random password, including the similarity worst case", async () => {
+    const password = randomPassword(4096);
     const notCommon = async () => false; // the algorithm alone, without the D1 lookup
-    const start = performance.now();
     expect(await passwordProblems(password, ADA, notCommon)).toEqual([]);
     // The worst case the length-ratio shortcut can't skip: an attribute as long as the password
     // (quick_ratio only compares character counts, so the reversed password is "too similar").
     expect(await passwordProblems(password, { name: [...password].reverse().join("") }, notCommon)).toEqual([SIMILAR_NAME]);
-    expect(performance.now() - start).toBeLessThan(100);
   });
 });

@@ -18,6 +18,8 @@ export interface ApiOptions {
   vars?: Record<string, string>;
   /** Bindings to replace for this call (fault injection: a wrapped D1 or KV). */
   bindings?: Record<string, unknown>;
+  /** A whole env to run the worker with, the same object across calls, as an isolate keeps its bindings. */
+  env?: object;
 }
 
 export interface ApiResponse<T = any> {
@@ -40,9 +42,9 @@ export async function api<T = any>(path: string, o: ApiOptions = {}): Promise<Ap
   headers["cf-connecting-ip"] ??= randomIp();
   const req = new Request(BASE + path, { method: o.method ?? (body === undefined ? "GET" : "POST"), headers, body });
   let res: Response;
-  if (o.vars || o.bindings) {
+  if (o.env || o.vars || o.bindings) {
     const ctx = createExecutionContext();
-    res = await app.fetch(req, o.bindings ? { ...envWith(o.vars ?? {}), ...o.bindings } : envWith(o.vars!), ctx);
+    res = await app.fetch(req, o.env ?? (o.bindings ? { ...envWith(o.vars ?? {}), ...o.bindings } : envWith(o.vars!)), ctx);
     await waitOnExecutionContext(ctx);
   } else {
     res = await exports.default.fetch(req);
