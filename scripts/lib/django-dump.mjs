@@ -4,7 +4,7 @@
 // one TypeScript module it imports) and imported by the workerd tests. The e-mail rules are
 // src/kernel/email.ts itself; the hash formats are a copy of src/features/passwords/django-hashers.ts (which
 // imports other modules without extensions, so Node cannot load it), and
-// test/import-django.test.ts checks that the two still agree.
+// test/import/import-django.test.ts checks that the two still agree.
 
 import { isValidEmail, normalizeEmail } from "../../src/kernel/email.ts";
 import { JsonListError, parseJsonArray, readJsonArray } from "./json-array.mjs";

@@ -2,6 +2,19 @@ import { describe, expect, it, vi } from "vitest";
 import { ipBucket } from "../../src/kernel/http/throttle";
 import { api, randomIp, registerUser, uniqueEmail } from "../support/api";
 
+/**
+ * Runs a burst until one run falls inside a single 60-second window: Miniflare aligns
+ * rate-limit windows to the clock, so a burst across a window's end counts in two.
+ */
+async function inOneMinute<T>(attempt: () => Promise<T>): Promise<T> {
+  const minute = () => Math.floor(Date.now() / 60_000);
+  for (let tries = 1; ; tries++) {
+    const start = minute();
+    const result = await attempt();
+    if (minute() === start || tries === 3) return result;
+  }
+}
+
 const wrongLogin = (email: string, ip: string, vars?: Record<string, string>) =>
   api("/api/user/login/", { body: { email, password: "wrong-password-1" }, headers: { "cf-connecting-ip": ip }, vars });
 
@@ -20,18 +33,28 @@ describe("client buckets", () => {
 
 describe("limits that addresses cannot dodge", () => {
   it("login from 61 addresses of one /64 is throttled as one client", async () => {
-    const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
-    const statuses = [];
-    for (let i = 0; i < 61; i++) statuses.push((await wrongLogin(uniqueEmail("spray"), `${prefix}::${(i + 1).toString(16)}`)).status);
+    const statuses = await inOneMinute(async () => {
+      const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+      const out = [];
+      for (let i = 0; i < 61; i++) out.push((await wrongLogin(uniqueEmail("spray"), `${prefix}::${(i + 1).toString(16)}`)).status);
+      return out;
+    });
     expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);
     expect(statuses[60]).toBe(429);
   });
 
   it("one account from 31 different addresses: the 31st guess is throttled, known or unknown account alike", async () => {
     const known = await registerUser();
-    for (const email of [known.email, uniqueEmail("ghost")]) {
-      const statuses = [];
-      for (let i = 0; i < 31; i++) statuses.push((await wrongLogin(email, randomIp())).status);
+    for (const make of [() => known.email, () => uniqueEmail("ghost")]) {
+      let first = true;
+      const statuses = await inOneMinute(async () => {
+        // A retried burst needs an account whose counter is fresh: the known one only the first time.
+        const email = first ? make() : uniqueEmail("ghost");
+        first = false;
+        const out = [];
+        for (let i = 0; i < 31; i++) out.push((await wrongLogin(email, randomIp())).status);
+        return out;
+      });
       expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
       expect(statuses[30]).toBe(429);
     }

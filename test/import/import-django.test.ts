@@ -20,14 +20,14 @@ import {
   validateDump,
   type ExistingUser,
   type Plan,
-} from "../scripts/lib/django-dump.mjs";
-import { isValidEmail, normalizeEmail } from "../src/kernel/email";
-import { MAX_PBKDF2_ITERATIONS as WORKER_MAX_PBKDF2_ITERATIONS } from "../src/features/passwords/django-hashers";
-import { isSupportedHash } from "../src/features/passwords/hashing";
-import dump from "./fixtures/dumpdata-account.json";
-import hashes from "./fixtures/django-hashes.json";
-import { createProgress } from "../scripts/lib/progress.mjs";
-import { api } from "./support/api";
+} from "../../scripts/lib/django-dump.mjs";
+import { isValidEmail, normalizeEmail } from "../../src/kernel/email";
+import { MAX_PBKDF2_ITERATIONS as WORKER_MAX_PBKDF2_ITERATIONS } from "../../src/features/passwords/django-hashers";
+import { isSupportedHash } from "../../src/features/passwords/hashing";
+import dump from "../fixtures/dumpdata-account.json";
+import hashes from "../fixtures/django-hashes.json";
+import { createProgress } from "../../scripts/lib/progress.mjs";
+import { api } from "../support/api";
 
 // PBKDF2 at 260,000 iterations takes ~10 s per check inside vitest (see passwords.test.ts):
 // one such login in this file, the other logins use the 100,000-iteration (WebCrypto) fixture.

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, claimsOf, registerUser } from "./support/api";
+import { api, claimsOf, registerUser } from "../support/api";
 
 const refresh = (token: string) => api("/api/token/refresh/", { body: { refresh: token } });
 const INVALID = { detail: "Token is invalid or expired", code: "token_not_valid" };

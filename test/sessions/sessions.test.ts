@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, claimsOf, registerUser } from "./support/api";
+import { api, claimsOf, registerUser } from "../support/api";
 
 const login = async (email: string, password: string, ua: string) =>
   (await api("/api/user/login/", { body: { email, password }, headers: { "user-agent": ua } })).body.token as { access: string; refresh: string };

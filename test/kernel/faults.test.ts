@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { api, registerUser } from "./support/api";
-import { faultyD1, faultyKv } from "./support/faults";
-import { installMailbox, linkFrom } from "./support/mailbox";
+import { api, registerUser } from "../support/api";
+import { faultyD1, faultyKv } from "../support/faults";
+import { installMailbox, linkFrom } from "../support/mailbox";
 
 const UNAVAILABLE = { errors: { detail: "Service temporarily unavailable", code: "unavailable" } };
 const fast = { STORAGE_TIMEOUT_MS: "200" };

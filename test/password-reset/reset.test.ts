@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, registerUser, uniqueEmail } from "./support/api";
-import { installMailbox, linkFrom } from "./support/mailbox";
+import { api, registerUser, uniqueEmail } from "../support/api";
+import { installMailbox, linkFrom } from "../support/mailbox";
 
 let mailbox: ReturnType<typeof installMailbox>;
 beforeEach(() => {

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import commonPasswordsText from "../data/common-passwords.txt";
-import { PASSWORD_RULES_HELP, passwordProblems, type PasswordOwner } from "../src/features/passwords/rules";
-import { getDb } from "../src/kernel/storage";
-import { isCommonPassword } from "../src/features/passwords/store";
+import commonPasswordsText from "../../data/common-passwords.txt";
+import { PASSWORD_RULES_HELP, passwordProblems, type PasswordOwner } from "../../src/features/passwords/rules";
+import { getDb } from "../../src/kernel/storage";
+import { isCommonPassword } from "../../src/features/passwords/store";
 
 // The rules as the worker runs them: the common-password list is the one the migrations put in D1.
 const db = getDb(env.DB);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, randomIp, registerUser, uniqueEmail } from "./support/api";
-import { installMailbox } from "./support/mailbox";
+import { api, randomIp, registerUser, uniqueEmail } from "../support/api";
+import { installMailbox } from "../support/mailbox";
 
 const throttledBody = (seconds: number) => ({ detail: `Request was throttled. Expected available in ${seconds} seconds.`, code: "throttled" });
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import fixture from "./fixtures/simplejwt-tokens.json";
-import { api, claimsOf } from "./support/api";
+import fixture from "../fixtures/simplejwt-tokens.json";
+import { api, claimsOf } from "../support/api";
 
 // Tokens minted by a real djangorestframework-simplejwt 5.2.2 with this key (a fixture key, not a secret).
 const vars = { JWT_SIGNING_KEY: fixture.settings.SIGNING_KEY };

@@ -11,9 +11,9 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openLocal } from "../scripts/lib/d1.mjs";
+import { openLocal } from "../../scripts/lib/d1.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const USERS = 3000;
 const dir = mkdtempSync(join(tmpdir(), "import-resume-"));
 const started = performance.now();

@@ -1,9 +1,9 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import worker from "../src/index";
-import { BATCH_SIZE } from "../src/features/sessions/cleanup";
-import { api, registerUser } from "./support/api";
+import worker from "../../src/index";
+import { BATCH_SIZE } from "../../src/features/sessions/cleanup";
+import { api, registerUser } from "../support/api";
 
 // Other test files share this database: count only this test's user's rows.
 const count = async (table: string, userId: number) =>

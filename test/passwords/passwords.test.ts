@@ -1,9 +1,9 @@
 import bcrypt from "bcryptjs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { hashPassword, isSupportedHash, verifyAgainstDummy, verifyPassword } from "../src/features/passwords/hashing";
-import { pbkdf2Sha256 } from "../src/features/passwords/django-hashers";
+import { hashPassword, isSupportedHash, verifyAgainstDummy, verifyPassword } from "../../src/features/passwords/hashing";
+import { pbkdf2Sha256 } from "../../src/features/passwords/django-hashers";
 // A copy of ../shared/fixtures/django: tests run inside workerd, with no filesystem.
-import fixtures from "./fixtures/django-hashes.json";
+import fixtures from "../fixtures/django-hashes.json";
 
 // Cost 4 keeps the suite fast; the Django fixtures bring their own cost 12.
 const COST = 4;

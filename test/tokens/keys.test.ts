@@ -1,6 +1,6 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { api, registerUser } from "./support/api";
+import { api, registerUser } from "../support/api";
 
 type Alg = "ES256" | "EdDSA" | "RS256";
 const genOptions = { ES256: {}, EdDSA: { crv: "Ed25519" }, RS256: { modulusLength: 2048 } };

@@ -1,8 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { hc } from "hono/client";
 import { expect, it } from "vitest";
-import type { AppType } from "../src/index";
-import { GOOD_PASSWORD, uniqueEmail } from "./support/api";
+import type { AppType } from "../../src/index";
+import { GOOD_PASSWORD, uniqueEmail } from "../support/api";
 
 // What a TypeScript front end writes: a typed client from the worker's exported type.
 const client = hc<AppType>("https://auth.test", { fetch: (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init)) });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, registerUser } from "./support/api";
+import { api, registerUser } from "../support/api";
 
 describe("paths and methods", () => {
   it("serves every path with and without the trailing slash", async () => {

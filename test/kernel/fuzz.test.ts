@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, registerUser, type ApiResponse } from "./support/api";
-import { installMailbox } from "./support/mailbox";
+import { api, registerUser, type ApiResponse } from "../support/api";
+import { installMailbox } from "../support/mailbox";
 
 const RUNS = 40;
 const ODD = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import app from "../src/app";
-import { api } from "./support/api";
+import app from "../../src/app";
+import { api } from "../support/api";
 
 describe("OpenAPI document", () => {
   it("is OpenAPI 3.1 with the bearer scheme and every route the app serves", async () => {

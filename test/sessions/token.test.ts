@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, claimsOf, registerUser, signTestToken, uniqueEmail } from "./support/api";
+import { api, claimsOf, registerUser, signTestToken, uniqueEmail } from "../support/api";
 
 const INVALID = { detail: "Token is invalid or expired", code: "token_not_valid" };
 const WRONG_TYPE = { detail: "Token has wrong type", code: "token_not_valid" };

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, claimsOf, GOOD_PASSWORD, registerUser, signTestToken, uniqueEmail } from "./support/api";
+import { api, claimsOf, GOOD_PASSWORD, registerUser, signTestToken, uniqueEmail } from "../support/api";
 
 const register = (body: Record<string, unknown>) => api("/api/user/register/", { body });
 const valid = () => ({ email: uniqueEmail(), name: "Ada Lovelace", password: GOOD_PASSWORD, password2: GOOD_PASSWORD, tc: true });
