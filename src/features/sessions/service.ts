@@ -25,14 +25,17 @@ export interface TokenPair {
 
 const verify = (d: Deps, token: string, type?: TokenType) => verifyToken(d.config, token, type);
 
-/** A login: a new session (refresh family) and its first pair; `extra` writes join the same batch. */
-export async function openSession(d: Deps, userId: number, extra: BatchItem<"sqlite">[] = []): Promise<TokenPair> {
+/**
+ * A login: a new session (refresh family) and its first pair; `extra` writes join the same batch.
+ * `amr` goes into the first access token only: refreshed access tokens do not carry it.
+ */
+export async function openSession(d: Deps, userId: number, extra: BatchItem<"sqlite">[] = [], amr?: string[]): Promise<TokenPair> {
   const now = Date.now();
   const iat = Math.floor(now / 1000);
   const sessionId = randomHex(16);
   const [refresh, access] = await Promise.all([
     mintToken(d.config, { type: "refresh", userId, sessionId, issuedAt: iat }),
-    mintToken(d.config, { type: "access", userId, sessionId, issuedAt: iat }),
+    mintToken(d.config, { type: "access", userId, sessionId, issuedAt: iat, amr }),
   ]);
   await startSession(
     d.db,

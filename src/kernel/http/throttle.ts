@@ -15,6 +15,8 @@ export const RATE_LIMITS = {
   RESET_IP_LIMITER: { namespace: 1004, limit: 20, period: 60, what: "reset mails per client IP" },
   REGISTER_IP_LIMITER: { namespace: 1005, limit: 30, period: 60, what: "registrations per client IP" },
   REFRESH_IP_LIMITER: { namespace: 1006, limit: 100, period: 10, what: "token refreshes per client IP" },
+  MFA_VERIFY_USER_LIMITER: { namespace: 2001, limit: 10, period: 60, what: "MFA codes (verify, confirm, disable, recovery codes) per user" },
+  MFA_VERIFY_IP_LIMITER: { namespace: 2002, limit: 30, period: 60, what: "mfa/verify per client IP" },
 } as const satisfies Record<string, { namespace: number; limit: number; period: 10 | 60; what: string }>;
 export type Limiter = keyof typeof RATE_LIMITS;
 
