@@ -1,4 +1,4 @@
-import { and, count, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
+import { and, count, eq, gt, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../kernel/storage";
 import { users } from "../account/schema";
@@ -66,20 +66,27 @@ export async function confirmFactor(
       .returning({ userId: mfaFactors.userId }),
     db.update(users).set({ mfaEnabled: true, updatedAt: p.now }).where(and(eq(users.id, p.userId), confirmedNow)),
     db.delete(mfaRecoveryCodes).where(and(eq(mfaRecoveryCodes.userId, p.userId), confirmedNow)),
-    recoveryCodesInsertIf(db, p.userId, p.codeHashes, p.now, confirmedNow),
+    ...recoveryCodesInsertIf(db, p.userId, p.codeHashes, p.now, confirmedNow),
     revokeUserSessionsStatement(db, p.userId, "mfa_enabled", p.now, p.keepSessionId, confirmedNow),
   ]);
   return confirmed.length === 1;
 }
 
-/** INSERT … SELECT … WHERE <condition>: recovery codes that join a batch only if its first write applied. */
-function recoveryCodesInsertIf(db: Db, userId: number, hashes: string[], now: Date, condition: ReturnType<typeof sql>) {
-  const rows = sql.join(
-    hashes.map((h) => sql`select ${userId}, ${h}, ${now.getTime()}`),
-    sql` union all `,
-  );
-  return db.run(
-    sql`insert into ${mfaRecoveryCodes} (user_id, code_hash, created_at) select * from (${rows}) where ${condition}`,
+/** INSERT … SELECT … WHERE <condition>, one per code: recovery codes that join a batch only if its first write applied. */
+function recoveryCodesInsertIf(db: Db, userId: number, hashes: string[], now: Date, condition: SQL) {
+  return hashes.map((h) =>
+    db.insert(mfaRecoveryCodes).select(
+      db
+        .select({
+          id: sql<null>`null`.as("id"),
+          userId: users.id,
+          codeHash: sql<string>`${h}`.as("code_hash"),
+          createdAt: sql<number>`${now.getTime()}`.as("created_at"),
+          usedAt: sql<null>`null`.as("used_at"),
+        })
+        .from(users)
+        .where(and(eq(users.id, userId), condition)),
+    ),
   );
 }
 
