@@ -20,8 +20,13 @@ const requireMfaKey = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** Code guessing: per user (from any address) and per client IP. */
-const throttleUser = (c: Parameters<typeof clientIp>[0], userId: number) => throttle(c, [["MFA_VERIFY_USER_LIMITER", String(userId)]]);
+/**
+ * Code guessing: per user (from any address) and, on verify, per client IP. The key is the
+ * account (id and creation time: ids are never reused, and test files that each start at
+ * id 1 do not share a bucket).
+ */
+const throttleUser = (c: Parameters<typeof clientIp>[0], user: { id: number; createdAt: Date }) =>
+  throttle(c, [["MFA_VERIFY_USER_LIMITER", `${user.id}:${user.createdAt.getTime()}`]]);
 
 const mfaErrors = { ...authErrors, ...userErrors, 401: json(UserError, "Missing, invalid, expired or revoked access token") };
 
@@ -54,7 +59,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     }),
     async (c) => {
       const { user } = c.get("auth");
-      await throttleUser(c, user.id);
+      await throttleUser(c, user);
       return c.json(await setupTotp(c.get("deps"), user, c.req.valid("json").current_password), 200);
     },
   )
@@ -72,7 +77,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     }),
     async (c) => {
       const { user, claims } = c.get("auth");
-      await throttleUser(c, user.id);
+      await throttleUser(c, user);
       const codes = await confirmTotp(c.get("deps"), user, claims.sid, c.req.valid("json").code);
       return c.json({ msg: MFA_MSG.enabled, recovery_codes: codes }, 200);
     },
@@ -91,7 +96,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     }),
     async (c) => {
       const { user, claims } = c.get("auth");
-      await throttleUser(c, user.id);
+      await throttleUser(c, user);
       await disableMfa(c.get("deps"), user, claims.sid, c.req.valid("json"));
       return c.json({ msg: MFA_MSG.disabled }, 200);
     },
@@ -110,7 +115,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     }),
     async (c) => {
       const { user } = c.get("auth");
-      await throttleUser(c, user.id);
+      await throttleUser(c, user);
       const codes = await regenerateRecoveryCodes(c.get("deps"), user, c.req.valid("json"));
       return c.json({ msg: MFA_MSG.recoveryCodesRenewed, recovery_codes: codes }, 200);
     },
@@ -137,7 +142,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       await throttle(c, [["MFA_VERIFY_IP_LIMITER", clientIp(c)]]);
       const d = c.get("deps");
       const challenge = await openChallenge(d, mfa_token);
-      await throttleUser(c, challenge.userId);
+      await throttleUser(c, { id: challenge.userId, createdAt: challenge.userCreatedAt });
       const token = await finishMfaLogin(d, challenge, code !== undefined ? { code } : { recovery_code });
       return c.json({ token, msg: ACCOUNT_MSG.loggedIn }, 200);
     },

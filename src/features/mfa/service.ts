@@ -168,7 +168,7 @@ export async function openChallenge(d: Deps, mfaToken: string) {
   const idHash = mfaTokenHash(mfaToken);
   const challenge = await findLiveChallenge(d.db, idHash, new Date());
   if (!challenge || !challenge.isActive || !challenge.mfaEnabled || !challenge.secret || !challenge.confirmedAt) throw mfaTokenInvalid();
-  return { idHash, userId: challenge.userId, secret: challenge.secret };
+  return { idHash, userId: challenge.userId, userCreatedAt: challenge.userCreatedAt, secret: challenge.secret };
 }
 export type OpenChallenge = Awaited<ReturnType<typeof openChallenge>>;
 

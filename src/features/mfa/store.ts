@@ -172,6 +172,7 @@ export async function findLiveChallenge(db: Db, idHash: string, now: Date) {
     .select({
       userId: mfaChallenges.userId,
       isActive: users.isActive,
+      userCreatedAt: users.createdAt,
       mfaEnabled: users.mfaEnabled,
       secret: mfaFactors.secret,
       confirmedAt: mfaFactors.confirmedAt,
