@@ -16,6 +16,12 @@ if (!existsSync(".dev.vars")) {
   writeFileSync(".dev.vars", example.replace(/^JWT_SIGNING_KEY=.*$/m, `JWT_SIGNING_KEY=${key}`), { mode: 0o600 });
   console.log("Created .dev.vars with a new development-only JWT_SIGNING_KEY.");
 }
+if (!/^MFA_ENCRYPTION_KEY=./m.test(readFileSync(".dev.vars", "utf8"))) {
+  // The same for TOTP secrets at rest (also added to a .dev.vars made before MFA existed).
+  const vars = readFileSync(".dev.vars", "utf8").replace(/^MFA_ENCRYPTION_KEY=.*\n?/m, "");
+  writeFileSync(".dev.vars", `${vars.replace(/\n?$/, "\n")}MFA_ENCRYPTION_KEY=${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+  console.log("Added a new development-only MFA_ENCRYPTION_KEY to .dev.vars.");
+}
 
 const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local"], {
   stdio: ["ignore", "inherit", "inherit"],
