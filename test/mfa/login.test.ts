@@ -156,6 +156,27 @@ describe("login with MFA", () => {
     expect(statuses[8]).toBe(429);
   });
 
+  it("key rotation: with a new key first, old secrets still verify and move to the new key at their next use", async () => {
+    const u = await enrolledUser();
+    const stored = () => env.DB.prepare("select secret from mfa_factors where user_id = ?").bind(u.userId).first<string>("secret");
+    const before = (await stored())!;
+    const NEW = "rotated-mfa-encryption-key-0123456789-abcdefghij";
+    const vars = { MFA_ENCRYPTION_KEY: `${NEW},${env.MFA_ENCRYPTION_KEY}` };
+    const login = await api("/api/user/login/", { body: { email: u.email, password: u.password }, vars });
+    await awayFromStepEdge();
+    const res = await api("/api/user/mfa/verify/", { body: { mfa_token: login.body.mfa_token, code: await codeFor(u.secret, 1) }, vars });
+    expect(res.status).toBe(200);
+    const after = (await stored())!;
+    expect(after.split(".")[1]).not.toBe(before.split(".")[1]);
+    // The old key alone no longer opens it: a 503, never a login without the second factor.
+    const t = await mfaToken(u.email, u.password);
+    expect((await verify({ mfa_token: t, code: await codeFor(u.secret, 1) })).status).toBe(503);
+    // With the new key it does (the step used above stays used).
+    const t2 = (await api("/api/user/login/", { body: { email: u.email, password: u.password }, vars })).body.mfa_token;
+    expect((await api("/api/user/mfa/verify/", { body: { mfa_token: t2, code: await codeFor(u.secret, 1) }, vars })).body).toEqual(INVALID_CODE);
+    expect((await api("/api/user/mfa/verify/", { body: { mfa_token: t2, recovery_code: u.recoveryCodes[0] }, vars })).status).toBe(200);
+  });
+
   it("without MFA_ENCRYPTION_KEY a user with MFA cannot log in at all", async () => {
     const u = await enrolledUser();
     const vars = { MFA_ENCRYPTION_KEY: "" };
