@@ -4,6 +4,7 @@ CREATE TABLE `mfa_challenges` (
 	`created_at` integer NOT NULL,
 	`expires_at` integer NOT NULL,
 	`failures` integer DEFAULT 0 NOT NULL,
+	`password_version` integer NOT NULL,
 	`spent_at` integer,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
 );

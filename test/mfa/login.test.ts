@@ -200,6 +200,19 @@ describe("login with MFA", () => {
       const res = await api("/api/user/login/", { body: { email: u.email, password } });
       expect(res.body.mfa_required).toBe(true);
     });
+
+    it("a password reset between the password step and mfa/verify kills the mfa_token", async () => {
+      const u = await enrolledUser();
+      const token = await mfaToken(u.email, u.password);
+      await api("/api/user/send-reset-password-email/", { body: { email: u.email } });
+      const link = linkFrom(await mailbox.waitFor(u.email));
+      const password = "Fresh-Meadow-2024";
+      expect((await api(`/api/user/reset-password/${link.uid}/${link.token}/`, { body: { password, password2: password } })).status).toBe(200);
+      await awayFromStepEdge();
+      const res = await verify({ mfa_token: token, code: await codeFor(u.secret, 1) });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(DEAD_TOKEN);
+    });
   });
 
   it("users without MFA log in as before", async () => {

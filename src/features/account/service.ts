@@ -51,7 +51,7 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   // Imported Django hashes and hashes of an older cost are upgraded while the password is at hand.
   if (result.needsRehash) extra.push(rehashStatement(d.db, user.id, user.password, await hashPassword(password, cost)));
   // Two-factor users get an mfa_token instead of a pair; mfaEnabled comes with the row already read.
-  if (user.mfaEnabled) return startMfaLogin(d, user.id, extra);
+  if (user.mfaEnabled) return startMfaLogin(d, user, extra);
   if (d.config.UPDATE_LAST_LOGIN) extra.push(touchLastLoginStatement(d.db, user.id, new Date()));
   const pair = await openSession(d, user.id, extra);
   d.log.event("login", { user_id: user.id, rehashed: result.needsRehash });

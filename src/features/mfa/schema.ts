@@ -48,6 +48,8 @@ export const mfaChallenges = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     failures: integer("failures").notNull().default(0),
+    // users.password_version when the password was checked: a reset or change in between kills the challenge.
+    passwordVersion: integer("password_version").notNull(),
     spentAt: integer("spent_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("mfa_challenges_user_idx").on(t.userId, t.expiresAt)],

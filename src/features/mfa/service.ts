@@ -153,12 +153,13 @@ export async function regenerateRecoveryCodes(d: Deps, user: User, b: { current_
  * The work matches openSession's (random id, one D1 batch) so the answer's timing does not
  * tell whether an account has MFA. Without MFA_ENCRYPTION_KEY the login cannot go on: 503.
  */
-export async function startMfaLogin(d: Deps, userId: number, extra: BatchItem<"sqlite">[] = []): Promise<MfaChallenge> {
+export async function startMfaLogin(d: Deps, user: Pick<User, "id" | "passwordVersion">, extra: BatchItem<"sqlite">[] = []): Promise<MfaChallenge> {
   assertMfaConfigured(d.config);
   const mfaToken = newMfaToken();
   const now = Date.now();
-  await createChallenge(d.db, { idHash: mfaTokenHash(mfaToken), userId, now: new Date(now), expiresAt: new Date(now + MFA_TOKEN_LIFETIME_S * 1000) }, extra);
-  d.log.event("mfa_challenge_issued", { user_id: userId });
+  const expiresAt = new Date(now + MFA_TOKEN_LIFETIME_S * 1000);
+  await createChallenge(d.db, { idHash: mfaTokenHash(mfaToken), userId: user.id, passwordVersion: user.passwordVersion, now: new Date(now), expiresAt }, extra);
+  d.log.event("mfa_challenge_issued", { user_id: user.id });
   return { mfaToken };
 }
 
@@ -168,7 +169,7 @@ export async function openChallenge(d: Deps, mfaToken: string) {
   const idHash = mfaTokenHash(mfaToken);
   const challenge = await findLiveChallenge(d.db, idHash, new Date());
   if (!challenge || !challenge.isActive || !challenge.mfaEnabled || !challenge.secret || !challenge.confirmedAt) throw mfaTokenInvalid();
-  return { idHash, userId: challenge.userId, userCreatedAt: challenge.userCreatedAt, secret: challenge.secret };
+  return { idHash, userId: challenge.userId, passwordVersion: challenge.passwordVersion, userCreatedAt: challenge.userCreatedAt, secret: challenge.secret };
 }
 export type OpenChallenge = Awaited<ReturnType<typeof openChallenge>>;
 

@@ -158,27 +158,32 @@ export async function removeMfa(db: Db, p: { userId: number; now: Date; keepSess
  * apart). The user's challenges that expired a day ago go in the same batch, which keeps
  * the table bounded without a cron job. `extra`: the login's other writes (rehash).
  */
-export async function createChallenge(db: Db, p: { idHash: string; userId: number; now: Date; expiresAt: Date }, extra: BatchItem<"sqlite">[] = []) {
+export async function createChallenge(
+  db: Db,
+  p: { idHash: string; userId: number; passwordVersion: number; now: Date; expiresAt: Date },
+  extra: BatchItem<"sqlite">[] = [],
+) {
   await db.batch([
-    db.insert(mfaChallenges).values({ idHash: p.idHash, userId: p.userId, createdAt: p.now, expiresAt: p.expiresAt }),
+    db.insert(mfaChallenges).values({ idHash: p.idHash, userId: p.userId, passwordVersion: p.passwordVersion, createdAt: p.now, expiresAt: p.expiresAt }),
     db.delete(mfaChallenges).where(and(eq(mfaChallenges.userId, p.userId), lt(mfaChallenges.expiresAt, new Date(p.now.getTime() - 86_400_000)))),
     ...extra,
   ]);
 }
 
-/** A live challenge with what the second step needs: its user, that user's factor. */
+/** A live challenge with what the second step needs: its user (whose password has not changed since), that user's factor. */
 export async function findLiveChallenge(db: Db, idHash: string, now: Date) {
   return db
     .select({
       userId: mfaChallenges.userId,
       isActive: users.isActive,
       userCreatedAt: users.createdAt,
+      passwordVersion: mfaChallenges.passwordVersion,
       mfaEnabled: users.mfaEnabled,
       secret: mfaFactors.secret,
       confirmedAt: mfaFactors.confirmedAt,
     })
     .from(mfaChallenges)
-    .innerJoin(users, eq(users.id, mfaChallenges.userId))
+    .innerJoin(users, and(eq(users.id, mfaChallenges.userId), eq(users.passwordVersion, mfaChallenges.passwordVersion)))
     .leftJoin(mfaFactors, eq(mfaFactors.userId, mfaChallenges.userId))
     .where(live(idHash, now))
     .get();
