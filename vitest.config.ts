@@ -7,6 +7,7 @@ const OWN_DATABASE = ["test/sessions/interop.test.ts", "test/import/import-djang
 
 // A fixed, test-only key: long enough to pass the worker's own check, never deployed.
 const TEST_SIGNING_KEY = "test-only-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz";
+const TEST_MFA_KEY = "test-only-mfa-encryption-key-0123456789-abcdefghij";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -18,6 +19,7 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_SIGNING_KEY: TEST_SIGNING_KEY,
+            MFA_ENCRYPTION_KEY: TEST_MFA_KEY,
             MAIL_API_KEY: "test-mail-key",
             MAIL_API_URL: "https://mail.test/emails",
             BCRYPT_COST: "4",

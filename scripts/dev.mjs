@@ -23,6 +23,12 @@ if (!existsSync(".dev.vars")) {
     console.log("Added MAIL_TRANSPORT=log to .dev.vars: mails are printed here.");
   }
 }
+if (!/^MFA_ENCRYPTION_KEY=./m.test(readFileSync(".dev.vars", "utf8"))) {
+  // The same for TOTP secrets at rest (also added to a .dev.vars made before MFA existed).
+  const vars = readFileSync(".dev.vars", "utf8").replace(/^MFA_ENCRYPTION_KEY=.*\n?/m, "");
+  writeFileSync(".dev.vars", `${vars.replace(/\n?$/, "\n")}MFA_ENCRYPTION_KEY=${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
+  console.log("Added a new development-only MFA_ENCRYPTION_KEY to .dev.vars.");
+}
 
 const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local"], {
   stdio: ["ignore", "inherit", "inherit"],

@@ -6,6 +6,13 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
+if (args.includes("--mfa")) {
+  // `npm run --silent keys:generate -- --mfa`: a key for MFA_ENCRYPTION_KEY (32 random bytes, base64url).
+  const { randomBytes } = await import("node:crypto");
+  console.log(randomBytes(32).toString("base64url"));
+  console.error("New MFA_ENCRYPTION_KEY entry. Put it FIRST in the comma-separated list (README: MFA encryption key).");
+  process.exit(0);
+}
 const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { accountRoutes } from "./features/account/routes";
 import { mountDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
+import { mfaRoutes } from "./features/mfa/routes";
 import { passwordResetRoutes } from "./features/password-reset/routes";
 import { sessionRoutes } from "./features/sessions/routes";
 import { tokenRoutes } from "./features/tokens/routes";
@@ -28,7 +29,8 @@ const routes = app
   .route("/", passwordResetRoutes)
   .route("/", sessionRoutes)
   .route("/", tokenRoutes)
-  .route("/", healthRoutes);
+  .route("/", healthRoutes)
+  .route("/", mfaRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 mountDocs(app);

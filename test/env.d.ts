@@ -8,6 +8,7 @@ declare global {
       RESET_KV: KVNamespace;
       TEST_MIGRATIONS: D1Migration[];
       JWT_SIGNING_KEY: string;
+      MFA_ENCRYPTION_KEY: string;
     }
     interface GlobalProps {
       mainModule: typeof import("../src/index");

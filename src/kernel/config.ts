@@ -13,6 +13,7 @@ export interface Env {
   JWT_SIGNING_KEY?: string;
   JWT_PRIVATE_KEYS?: string;
   MAIL_API_KEY?: string;
+  MFA_ENCRYPTION_KEY?: string;
   [name: string]: unknown;
 }
 
@@ -65,11 +66,14 @@ const ConfigSchema = z.object({
   SESSION_MAX_AGE: z.coerce.number().int().min(60).optional(),
   API_DOCS: bool.default(true),
   PSEUDONYM_KEY: z.string().optional(),
+  // Comma-separated secrets, each at least 32 bytes: the first encrypts TOTP secrets, all decrypt.
+  MFA_ENCRYPTION_KEY: z.string().optional(),
+  MFA_ISSUER: z.string().trim().min(1).default("edge-auth"),
 });
 
 type Parsed = z.infer<typeof ConfigSchema>;
 
-export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS" | "PSEUDONYM_KEY"> {
+export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS" | "PSEUDONYM_KEY" | "MFA_ENCRYPTION_KEY"> {
   /** The HS256 secret; empty for asymmetric algorithms. */
   signingKey: Uint8Array;
   /** Asymmetric algorithms: the first signs, all verify. */
@@ -78,6 +82,8 @@ export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KE
   logKey: Uint8Array;
   /** Reset base URL without its trailing slash, so links never carry "//"; undefined: the worker's own page. */
   resetUrl: string | undefined;
+  /** MFA_ENCRYPTION_KEY's entries, first = current; empty: MFA is unavailable (503). */
+  mfaKeys: string[];
 }
 
 /** A misconfigured deployment: every request answers 503 (and logs why) until it is fixed. */
@@ -127,7 +133,12 @@ function build(env: Env): Config {
     const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw configError(`invalid configuration: ${where}`);
   }
-  const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, PSEUDONYM_KEY, ...rest } = parsed.data;
+  const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, PSEUDONYM_KEY, MFA_ENCRYPTION_KEY, ...parsedRest } = parsed.data;
+  const mfaKeys = (MFA_ENCRYPTION_KEY ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  if (mfaKeys.some((k) => new TextEncoder().encode(k).byteLength < MIN_KEY_BYTES)) {
+    throw configError(`MFA_ENCRYPTION_KEY: every key must be at least ${MIN_KEY_BYTES} bytes`);
+  }
+  const rest = { ...parsedRest, mfaKeys };
   const resetUrl = rest.PASSWORD_RESET_URL?.replace(/\/+$/, "");
   if (rest.JWT_ALGORITHM !== "HS256") {
     const keys = parsePrivateKeys(JWT_PRIVATE_KEYS, rest.JWT_ALGORITHM);

@@ -1,8 +1,11 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { authErrors, bearer, body, json, Msg, UserError, userErrors } from "../../kernel/http/openapi";
 import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
+import { MFA_MSG } from "../mfa/messages";
+import { MfaRequired } from "../mfa/schemas";
+import { isMfaChallenge } from "../mfa/service";
 import { requireAccessToken } from "../sessions/require-auth";
 import { ACCOUNT_MSG } from "./messages";
 import { ChangePasswordBody, LoginBody, Profile, RegisterBody, TokenMsg } from "./schemas";
@@ -32,12 +35,13 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       tags: ["user"],
       summary: "Sign in with e-mail and password",
       request: body(LoginBody),
-      responses: { 200: json(TokenMsg, "Signed in"), 401: json(UserError, "Email or Password is not Valid"), ...userErrors },
+      responses: { 200: json(z.union([TokenMsg, MfaRequired]), "Signed in, or (MFA) an mfa_token for /api/user/mfa/verify/"), 401: json(UserError, "Email or Password is not Valid"), ...userErrors },
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
       await throttleLogin(c, email);
       const token = await login(c.get("deps"), email, password);
+      if (isMfaChallenge(token)) return c.json({ mfa_required: true as const, mfa_token: token.mfaToken, msg: MFA_MSG.required }, 200);
       return c.json({ token, msg: ACCOUNT_MSG.loggedIn }, 200);
     },
   )

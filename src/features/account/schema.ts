@@ -23,6 +23,8 @@ export const users = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(now),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
     lastLogin: integer("last_login", { mode: "timestamp_ms" }),
+    // A confirmed TOTP factor exists (features/mfa keeps it in step): login reads it from the row it already has.
+    mfaEnabled: integer("mfa_enabled", { mode: "boolean" }).notNull().default(false),
   },
   // lower() on both sides of every lookup: the uniqueness and the search agree on what "same e-mail" means.
   (t) => [uniqueIndex("users_email_ci_unique").on(sql`lower(${t.email})`)],

@@ -23,5 +23,6 @@ export const Profile = z
     created_at: z.string(),
     updated_at: z.string(),
     last_login: z.string().nullable(),
+    mfa_enabled: z.boolean(),
   })
   .openapi("Profile");

@@ -4,6 +4,7 @@ import { fieldErrors, type FieldErrors } from "../../kernel/errors";
 import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword } from "../passwords/hashing";
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
+import { startMfaLogin, type MfaChallenge } from "../mfa/service";
 import { openSession, type TokenPair } from "../sessions/service";
 import { recordPasswordFailure } from "../sessions/store";
 import { ACCOUNT_MSG, badCredentials, currentPasswordWrong, emailTaken } from "./messages";
@@ -41,7 +42,7 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair> {
  * Checks credentials with the same bcrypt work whether the account is unknown, inactive
  * or has a wrong password, so neither the answer nor its timing tells them apart.
  */
-export async function login(d: Deps, email: string, password: string): Promise<TokenPair> {
+export async function login(d: Deps, email: string, password: string): Promise<TokenPair | MfaChallenge> {
   const cost = d.config.BCRYPT_COST;
   const user = await findUserByEmail(d.db, normalizeEmail(email));
   // An imported Django hash not yet re-hashed costs ~10x a bcrypt check, and its timing shows
@@ -56,6 +57,8 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   const extra = [];
   // Imported Django hashes and hashes of an older cost are upgraded while the password is at hand.
   if (result.needsRehash) extra.push(rehashStatement(d.db, user.id, user.password, await hashPassword(password, cost)));
+  // Two-factor users get an mfa_token instead of a pair; mfaEnabled comes with the row already read.
+  if (user.mfaEnabled) return startMfaLogin(d, user, extra);
   if (d.config.UPDATE_LAST_LOGIN) extra.push(touchLastLoginStatement(d.db, user.id, new Date()));
   const pair = await openSession(d, user, extra);
   if (!pair) {
@@ -130,5 +133,6 @@ export function profileOf(user: User) {
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
     last_login: user.lastLogin?.toISOString() ?? null,
+    mfa_enabled: user.mfaEnabled,
   };
 }

@@ -20,14 +20,20 @@ export const sessionCreatedAfter = (config: Config, now: number) => (config.SESS
 /**
  * A login: a new session (refresh family) and its first pair; `extra` writes join the same
  * batch. Null when the user's password changed since the login read it (see startSession).
+ * `amr` goes into the first access token only: refreshed access tokens do not carry it.
  */
-export async function openSession(d: Deps, user: Pick<User, "id" | "passwordVersion">, extra: BatchItem<"sqlite">[] = []): Promise<TokenPair | null> {
+export async function openSession(
+  d: Deps,
+  user: Pick<User, "id" | "passwordVersion">,
+  extra: BatchItem<"sqlite">[] = [],
+  amr?: string[],
+): Promise<TokenPair | null> {
   const now = Date.now();
   const iat = Math.floor(now / 1000);
   const sessionId = randomHex(16);
   const [refresh, access] = await Promise.all([
     mintToken(d.config, { type: "refresh", userId: user.id, sessionId, issuedAt: iat }),
-    mintToken(d.config, { type: "access", userId: user.id, sessionId, issuedAt: iat }),
+    mintToken(d.config, { type: "access", userId: user.id, sessionId, issuedAt: iat, amr }),
   ]);
   const created = await startSession(
     d.db,

@@ -1,10 +1,12 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { body, Empty, json, tokenErrors } from "../../kernel/http/openapi";
 import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
 import { TokenPair } from "../account/schemas";
 import { login } from "../account/service";
+import { MfaRequiredToken } from "../mfa/schemas";
+import { isMfaChallenge } from "../mfa/service";
 import { RefreshBody, RefreshResult, TokenObtainBody, VerifyBody } from "./schemas";
 import { refreshSession } from "./refresh";
 import { blacklistRefreshToken, checkToken } from "./service";
@@ -18,12 +20,13 @@ export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       tags: ["token"],
       summary: "Obtain a token pair (simplejwt TokenObtainPairView)",
       request: body(TokenObtainBody),
-      responses: { 200: json(TokenPair, "A new session's pair"), ...tokenErrors },
+      responses: { 200: json(z.union([TokenPair, MfaRequiredToken]), "A new session's pair, or (MFA) an mfa_token for /api/user/mfa/verify/"), ...tokenErrors },
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
       await throttleLogin(c, email);
-      return c.json(await login(c.get("deps"), email, password), 200);
+      const result = await login(c.get("deps"), email, password);
+      return c.json(isMfaChallenge(result) ? { mfa_required: true as const, mfa_token: result.mfaToken } : result, 200);
     },
   )
   .openapi(

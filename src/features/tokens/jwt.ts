@@ -17,6 +17,8 @@ export interface TokenClaims {
   user_id: number;
   /** Session (refresh family) id; absent on tokens minted by simplejwt before the move. */
   sid?: string;
+  /** RFC 8176 authentication methods of the login, on access tokens of a two-factor login (["pwd","otp"]). */
+  amr?: string[];
 }
 
 /** Imports the keys once per isolate (per parsed config), not per token. */
@@ -29,6 +31,8 @@ export interface MintInput {
   /** Seconds since the epoch; fixed by callers that must mint the same token twice. */
   issuedAt?: number;
   jti?: string;
+  /** Access tokens only: how the user authenticated (see TokenClaims.amr). */
+  amr?: string[];
 }
 
 /** Signs a token; with the same input (iat and jti included) HS256 gives the same bytes. */
@@ -42,6 +46,7 @@ export async function mintToken(config: Config, input: MintInput): Promise<{ tok
     jti: input.jti ?? randomHex(16),
     user_id: input.userId,
     ...(input.sessionId ? { sid: input.sessionId } : {}),
+    ...(input.amr && input.type === "access" ? { amr: input.amr } : {}),
   };
   const { sign } = await keyring(config);
   // HS256 headers stay exactly simplejwt's ({alg, typ}); asymmetric ones name their key.
@@ -122,6 +127,7 @@ function toClaims(p: Record<string, unknown>): TokenClaims {
     jti: p.jti,
     user_id: userId as number,
     ...(typeof p.sid === "string" ? { sid: p.sid } : {}),
+    ...(Array.isArray(p.amr) && p.amr.every((m) => typeof m === "string") ? { amr: p.amr as string[] } : {}),
   };
 }
 

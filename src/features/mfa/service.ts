@@ -1,0 +1,212 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Deps } from "../../kernel/deps";
+import { currentPasswordWrong } from "../account/messages";
+import type { User } from "../account/schema";
+import { touchLastLoginStatement } from "../account/store";
+import { verifyPassword } from "../passwords/hashing";
+import { openSession, type TokenPair } from "../sessions/service";
+import { alreadyEnabled, invalidCode, mfaTokenInvalid, noPendingSetup, notEnabled } from "./messages";
+import { assertMfaConfigured, decryptSecret, encryptSecret, isUnderOldKey } from "./secrets";
+import {
+  confirmFactor,
+  consumeRecoveryCode,
+  consumeStep,
+  countUnusedRecoveryCodes,
+  createChallenge,
+  findFactor,
+  findLiveChallenge,
+  recordFailure,
+  reencryptSecret,
+  removeMfa,
+  replaceRecoveryCodes,
+  savePendingFactor,
+  spendChallenge,
+} from "./store";
+import {
+  looksLikeTotp,
+  matchingStep,
+  mfaTokenHash,
+  newMfaToken,
+  newRecoveryCode,
+  newSecret,
+  otpauthUrl,
+  qrSvg,
+  RECOVERY_CODE_COUNT,
+  recoveryCodeHash,
+  secretToBase32,
+} from "./totp";
+
+/** An mfa_token lives 5 minutes. */
+export const MFA_TOKEN_LIFETIME_S = 300;
+
+/** What a login answers instead of a pair when the user has MFA. */
+export interface MfaChallenge {
+  mfaToken: string;
+}
+export const isMfaChallenge = (r: TokenPair | MfaChallenge): r is MfaChallenge => "mfaToken" in r;
+
+async function assertPassword(d: Deps, user: User, password: string) {
+  if (!(await verifyPassword(password, user.password, d.config.BCRYPT_COST)).ok) throw currentPasswordWrong();
+}
+
+export async function mfaStatus(d: Deps, user: User) {
+  assertMfaConfigured(d.config);
+  const [factor, left] = await Promise.all([findFactor(d.db, user.id), countUnusedRecoveryCodes(d.db, user.id)]);
+  return { totp: Boolean(factor?.confirmedAt), recovery_codes_left: factor?.confirmedAt ? left : 0 };
+}
+
+/** Step 1 of enrolment: a new secret, pending until confirmed; a new setup replaces a pending one. */
+export async function setupTotp(d: Deps, user: User, currentPassword: string) {
+  assertMfaConfigured(d.config);
+  if (user.mfaEnabled) throw alreadyEnabled();
+  await assertPassword(d, user, currentPassword);
+  const secret = newSecret();
+  const saved = await savePendingFactor(d.db, user.id, await encryptSecret(d.config, user.id, secret), new Date());
+  if (!saved) throw alreadyEnabled();
+  const url = otpauthUrl(d.config.MFA_ISSUER, user.email, secret);
+  d.log.event("mfa_setup_started", { user_id: user.id });
+  return { secret: secretToBase32(secret), otpauth_url: url, qr_svg: qrSvg(url) };
+}
+
+function newRecoveryCodes(userId: number) {
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  return { codes, hashes: codes.map((c) => recoveryCodeHash(userId, c)) };
+}
+
+/**
+ * Step 2: a right code from the app enables the factor, answers 10 recovery codes (shown
+ * once) and revokes the user's other sessions, all in one batch.
+ */
+export async function confirmTotp(d: Deps, user: User, sessionId: string | undefined, code: string): Promise<string[]> {
+  assertMfaConfigured(d.config);
+  const factor = await findFactor(d.db, user.id);
+  if (factor?.confirmedAt) throw alreadyEnabled();
+  if (!factor) throw noPendingSetup();
+  const secret = await decryptSecret(d.config, user.id, factor.secret);
+  const now = new Date();
+  const step = matchingStep(secret, code, now.getTime());
+  if (step === null) throw invalidCode();
+  const { codes, hashes } = newRecoveryCodes(user.id);
+  const ok = await confirmFactor(d.db, { userId: user.id, secret: factor.secret, step, codeHashes: hashes, now, keepSessionId: sessionId });
+  // A concurrent setup replaced the secret, or a racing confirm used the step.
+  if (!ok) throw invalidCode();
+  d.log.event("mfa_enabled", { user_id: user.id });
+  return codes;
+}
+
+export type SecondFactor = "otp" | "recovery_code";
+
+/**
+ * Checks and consumes a TOTP code or a recovery code. The conditional update decides:
+ * a used step or a used recovery code loses even against a concurrent request.
+ * With `challengeIdHash`, the code counts only while that mfa_token is live.
+ */
+async function consumeSecondFactor(
+  d: Deps,
+  userId: number,
+  storedSecret: string,
+  input: { code?: string; recovery_code?: string },
+  challengeIdHash?: string,
+): Promise<{ method: SecondFactor; secret?: Uint8Array } | null> {
+  const now = new Date();
+  const code = input.code ?? "";
+  if (input.code !== undefined && looksLikeTotp(code)) {
+    const secret = await decryptSecret(d.config, userId, storedSecret);
+    const step = matchingStep(secret, code, now.getTime());
+    if (step === null) return null;
+    return (await consumeStep(d.db, userId, step, now, challengeIdHash)) ? { method: "otp", secret } : null;
+  }
+  const recovery = input.recovery_code ?? code;
+  if (!recovery) return null;
+  return (await consumeRecoveryCode(d.db, userId, recoveryCodeHash(userId, recovery), now, challengeIdHash)) ? { method: "recovery_code" } : null;
+}
+
+/** The bearer operations that need the password and a second factor (disable, new recovery codes). */
+async function assertPasswordAndCode(d: Deps, user: User, b: { current_password: string; code: string }) {
+  assertMfaConfigured(d.config);
+  const factor = await findFactor(d.db, user.id);
+  if (!factor?.confirmedAt) throw notEnabled();
+  await assertPassword(d, user, b.current_password);
+  const used = await consumeSecondFactor(d, user.id, factor.secret, { code: b.code });
+  if (!used) throw invalidCode();
+  return used.method;
+}
+
+/** Turns MFA off (password and a code); the user's other sessions are revoked. */
+export async function disableMfa(d: Deps, user: User, sessionId: string | undefined, b: { current_password: string; code: string }) {
+  const method = await assertPasswordAndCode(d, user, b);
+  await removeMfa(d.db, { userId: user.id, now: new Date(), keepSessionId: sessionId, revoke: true });
+  d.log.event("mfa_disabled", { user_id: user.id, method });
+}
+
+/** A fresh set of 10 recovery codes (password and a code); every old code, used or not, stops working. */
+export async function regenerateRecoveryCodes(d: Deps, user: User, b: { current_password: string; code: string }): Promise<string[]> {
+  const method = await assertPasswordAndCode(d, user, b);
+  const { codes, hashes } = newRecoveryCodes(user.id);
+  await replaceRecoveryCodes(d.db, user.id, hashes, new Date());
+  d.log.event("mfa_recovery_codes_renewed", { user_id: user.id, method });
+  return codes;
+}
+
+/**
+ * A login whose password was right, for a user with MFA: an mfa_token instead of a pair.
+ * The work matches openSession's (random id, one D1 batch) so the answer's timing does not
+ * tell whether an account has MFA. Without MFA_ENCRYPTION_KEY the login cannot go on: 503.
+ */
+export async function startMfaLogin(d: Deps, user: Pick<User, "id" | "passwordVersion">, extra: BatchItem<"sqlite">[] = []): Promise<MfaChallenge> {
+  assertMfaConfigured(d.config);
+  const mfaToken = newMfaToken();
+  const now = Date.now();
+  const expiresAt = new Date(now + MFA_TOKEN_LIFETIME_S * 1000);
+  await createChallenge(d.db, { idHash: mfaTokenHash(mfaToken), userId: user.id, passwordVersion: user.passwordVersion, now: new Date(now), expiresAt }, extra);
+  d.log.event("mfa_challenge_issued", { user_id: user.id });
+  return { mfaToken };
+}
+
+/** A live mfa_token's challenge (the route throttles its user before the code is checked). */
+export async function openChallenge(d: Deps, mfaToken: string) {
+  assertMfaConfigured(d.config);
+  const idHash = mfaTokenHash(mfaToken);
+  const challenge = await findLiveChallenge(d.db, idHash, new Date());
+  if (!challenge || !challenge.isActive || !challenge.mfaEnabled || !challenge.secret || !challenge.confirmedAt) throw mfaTokenInvalid();
+  return { idHash, userId: challenge.userId, passwordVersion: challenge.passwordVersion, userCreatedAt: challenge.userCreatedAt, secret: challenge.secret };
+}
+export type OpenChallenge = Awaited<ReturnType<typeof openChallenge>>;
+
+/**
+ * The second step of a login: a TOTP code or a recovery code for the mfa_token. A wrong one
+ * counts against the token (dead after 5); a right one spends it, and of racing requests
+ * only the one whose conditional update spends it gets the pair. The access token carries
+ * amr ["pwd","otp"] or ["pwd","recovery_code"].
+ */
+export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: string; recovery_code?: string }): Promise<TokenPair> {
+  const field = input.code === undefined ? "recovery_code" : "code";
+  const used = await consumeSecondFactor(d, c.userId, c.secret, input, c.idHash);
+  const now = new Date();
+  if (!used) {
+    const counted = await recordFailure(d.db, c.idHash, now);
+    d.log.event("mfa_verify_failed", { user_id: c.userId, method: field });
+    if (!counted) throw mfaTokenInvalid();
+    throw invalidCode(field);
+  }
+  if (!(await spendChallenge(d.db, c.idHash, now))) throw mfaTokenInvalid();
+  const extra = d.config.UPDATE_LAST_LOGIN ? [touchLastLoginStatement(d.db, c.userId, now)] : [];
+  // The challenge carries the password version its password check saw: a reset since then kills it here too.
+  const pair = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion }, extra, ["pwd", used.method]);
+  if (!pair) throw mfaTokenInvalid();
+  if (used.secret && (await isUnderOldKey(d.config, c.secret))) {
+    // Rotation: a secret under an older key moves to the current one at its next use.
+    d.defer(encryptSecret(d.config, c.userId, used.secret).then((fresh) => reencryptSecret(d.db, c.userId, c.secret, fresh)));
+  }
+  d.log.event("login", { user_id: c.userId, mfa: used.method });
+  return pair;
+}
+
+/**
+ * For the admin capability: removes the user's MFA (factor, recovery codes, pending
+ * challenges) so they can log in with the password alone and enrol again. Sessions are
+ * left alone; the caller decides. Needs no MFA_ENCRYPTION_KEY (nothing is decrypted).
+ */
+export async function resetMfa(d: Pick<Deps, "db">, userId: number): Promise<boolean> {
+  return removeMfa(d.db, { userId, now: new Date(), revoke: false });
+}
