@@ -27,7 +27,7 @@ describe("verify honours revocation, as simplejwt's blacklist app does", () => {
     expect(rotated.status).toBe(200);
     expect((await verify(u.refresh)).status).toBe(200);
     // Past REFRESH_REUSE_INTERVAL: move the retirement a minute back rather than wait.
-    await env.DB.prepare("UPDATE refresh_tokens SET rotated_at = rotated_at - 60000 WHERE rotated_at IS NOT NULL AND user_id = (SELECT id FROM users WHERE email = ?)")
+    await env.DB.prepare("UPDATE sessions SET rotated_at = rotated_at - 60000 WHERE rotated_at IS NOT NULL AND user_id = (SELECT id FROM users WHERE email = ?)")
       .bind(u.email)
       .run();
     expect((await verify(u.refresh)).body).toEqual(BLACKLISTED);

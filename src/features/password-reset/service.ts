@@ -18,7 +18,10 @@ function decodeUid(uid: string): number | null {
   const bytes = fromBase64url(uid);
   if (!bytes) return null;
   const text = new TextDecoder().decode(bytes);
-  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : null;
+  if (!/^[1-9]\d{0,15}$/.test(text)) return null;
+  // Only the canonical spelling: base64 leaves slack in the last character's low bits, and a
+  // link whose uid was altered must not work merely because it decodes to the same id.
+  return encodeUid(Number(text)) === uid ? Number(text) : null;
 }
 
 /**

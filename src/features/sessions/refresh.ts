@@ -1,100 +1,113 @@
 import type { Deps } from "../../kernel/deps";
-import { deriveId, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
+import { isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
 import { tokenInvalid } from "../tokens/messages";
-import { adoptLegacyRefreshToken, revokeFamily, sessionCreatedAfter, type TokenPair } from "./service";
-import { addRefreshToken, findRefreshRecord, rotateIfLive, rotateRefreshToken, touchSession } from "./store";
+import { generationPair, locateRefreshToken, revokeFamily, sessionCreatedAfter, withinReuseWindow, type TokenPair } from "./service";
+import { findRefreshRecord, findSessionState, rotateRecordedToken, rotateSession, touchSession, type SessionState } from "./store";
 
-/** The pair that replaces `jti`: derived from it and from the first rotation's time, so it is the same for every racer. */
-async function successorPair(
-  d: Deps,
-  claims: TokenClaims,
-  sessionId: string,
-  rotatedAtMs: number,
-  refreshJti = deriveId(claims.jti, "refresh"),
-): Promise<TokenPair> {
-  const issuedAt = Math.floor(rotatedAtMs / 1000);
-  const [refresh, access] = await Promise.all([
-    mintToken(d.config, { type: "refresh", userId: claims.user_id, sessionId, issuedAt, jti: refreshJti }),
-    mintToken(d.config, { type: "access", userId: claims.user_id, sessionId, issuedAt, jti: deriveId(claims.jti, "access") }),
-  ]);
-  return { refresh: refresh.token, access: access.token };
-}
+type RefreshResult = { access: string; refresh?: string };
 
 /**
- * simplejwt's TokenRefreshView with rotation and reuse detection. A retired token shown
- * again within REFRESH_REUSE_INTERVAL gets the same successor (two tabs refreshing at
- * once); later, it is a replay of a stolen token and the whole family is revoked. With
- * SESSION_MAX_AGE, a session older than that is not refreshed, however recently rotated.
+ * simplejwt's TokenRefreshView with rotation and reuse detection. A refresh token is a
+ * (session, generation); a rotation moves the session row to the next generation in one
+ * conditional UPDATE and inserts nothing. A retired generation shown again within
+ * REFRESH_REUSE_INTERVAL gets the same successor (two tabs refreshing at once); later, it is
+ * a replay of a stolen token and the whole session is revoked. With SESSION_MAX_AGE, a
+ * session older than that is not refreshed, however recently rotated.
  */
-export async function refreshSession(d: Deps, token: string): Promise<{ access: string; refresh?: string }> {
+export async function refreshSession(d: Deps, token: string): Promise<RefreshResult> {
   const claims = await verifyToken(d.config, token, "refresh");
-  const jtiHash = jtiKey(claims.jti);
+  // Issued before sessions had generations: honoured through its record until it expires.
+  if (claims.sid && claims.gen === undefined) return refreshRecorded(d, claims);
   const cfg = d.config;
-  const createdAfter = sessionCreatedAfter(cfg, Date.now());
-  if (cfg.ROTATE_REFRESH_TOKENS && cfg.BLACKLIST_AFTER_ROTATION) {
-    // The usual refresh: one batch. Anything unusual falls through to the read below.
-    const now = Date.now();
-    const successorJti = deriveId(claims.jti, "refresh");
-    const sessionId = await rotateIfLive(d.db, {
-      jtiHash,
-      successorHash: jtiKey(successorJti),
-      userId: claims.user_id,
-      now: new Date(now),
-      expiresAt: new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000),
-      sessionCreatedAfter: createdAfter,
-    });
-    if (sessionId) return successorPair(d, claims, sessionId, now, successorJti);
-  }
-  let record = await findRefreshRecord(d.db, jtiHash);
-  if (!record && !claims.sid) record = await adoptLegacyRefreshToken(d, claims, jtiHash);
   const now = Date.now();
-  if (
-    !record ||
-    record.userId !== claims.user_id ||
-    record.sessionRevokedAt ||
-    !record.isActive ||
-    record.expiresAt.getTime() <= now ||
-    record.sessionCreatedAt.getTime() <= createdAfter
-  ) {
-    throw tokenInvalid();
+  const rotation = {
+    userId: claims.user_id,
+    now,
+    expiresAt: (Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000,
+    createdAfter: sessionCreatedAfter(cfg, now),
+  };
+  if (cfg.ROTATE_REFRESH_TOKENS && claims.sid && isGenuineGeneration(cfg, claims)) {
+    // The usual refresh: one statement. Anything unusual falls through to the read below.
+    const next = await rotateSession(d.db, { ...rotation, sessionId: claims.sid, generation: claims.gen! }, !cfg.BLACKLIST_AFTER_ROTATION);
+    if (next !== null) return generationPair(d, claims.user_id, claims.sid, next, Math.floor(now / 1000));
   }
-  const { sessionId } = record;
+  const found = await locateRefreshToken(d, claims, true);
+  const state = found?.state;
+  if (!found || !state || !usable(state, claims, rotation)) throw tokenInvalid();
+  const { sessionId, generation } = found;
 
   if (!cfg.ROTATE_REFRESH_TOKENS) {
+    if (generation !== state.generation && cfg.BLACKLIST_AFTER_ROTATION) throw tokenInvalid();
     d.defer(touchSession(d.db, sessionId, new Date(now)));
     const access = await mintToken(cfg, { type: "access", userId: claims.user_id, sessionId });
     return { access: access.token };
   }
-
-  const interval = cfg.REFRESH_REUSE_INTERVAL * 1000;
-  if (record.rotatedAt) {
-    if (cfg.BLACKLIST_AFTER_ROTATION && now - record.rotatedAt.getTime() > interval) {
+  if (generation < state.generation) {
+    if (withinReuseWindow(cfg, state, generation, now)) {
+      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(state.rotatedAt!.getTime() / 1000));
+    }
+    if (cfg.BLACKLIST_AFTER_ROTATION) {
       await revokeFamily(d, sessionId, claims.user_id, "refresh_token_reuse");
       throw tokenInvalid();
     }
-    if (cfg.BLACKLIST_AFTER_ROTATION) return successorPair(d, claims, sessionId, record.rotatedAt.getTime());
   }
-
-  if (!cfg.BLACKLIST_AFTER_ROTATION) {
-    // simplejwt without the blacklist: the old token stays valid, each use mints a fresh one.
-    const iat = Math.floor(now / 1000);
-    const [refresh, access] = await Promise.all([
-      mintToken(cfg, { type: "refresh", userId: claims.user_id, sessionId, issuedAt: iat }),
-      mintToken(cfg, { type: "access", userId: claims.user_id, sessionId, issuedAt: iat }),
-    ]);
-    await addRefreshToken(d.db, {
-      successorHash: jtiKey(refresh.claims.jti),
-      sessionId,
-      userId: claims.user_id,
-      now: new Date(now),
-      expiresAt: new Date(refresh.claims.exp * 1000),
-    });
-    return { refresh: refresh.token, access: access.token };
+  // A simplejwt token adopted just now (its generation 0 is live): rotate it like any other.
+  const next = await rotateSession(d.db, { ...rotation, sessionId, generation }, !cfg.BLACKLIST_AFTER_ROTATION);
+  if (next !== null) return generationPair(d, claims.user_id, sessionId, next, Math.floor(now / 1000));
+  // Another first use of the same token rotated it in between: it gets that successor.
+  const after = await findSessionState(d.db, sessionId);
+  if (after && usable(after, claims, rotation) && withinReuseWindow(cfg, after, generation, Date.now())) {
+    return generationPair(d, claims.user_id, sessionId, after.generation, Math.floor(after.rotatedAt!.getTime() / 1000));
   }
-
-  const successorHash = jtiKey(deriveId(claims.jti, "refresh"));
-  const expiresAt = new Date((Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000);
-  const rotatedAt = await rotateRefreshToken(d.db, { jtiHash, successorHash, sessionId, userId: claims.user_id, now: new Date(now), expiresAt });
-  if (!rotatedAt) throw tokenInvalid();
-  return successorPair(d, claims, sessionId, rotatedAt.getTime());
+  throw tokenInvalid();
 }
+
+/** Whether the session still lets this user refresh at all (reuse aside). */
+function usable(state: SessionState, claims: TokenClaims, r: { now: number; createdAfter: number }) {
+  return (
+    state.userId === claims.user_id &&
+    !state.revokedAt &&
+    state.refreshable &&
+    state.isActive &&
+    state.expiresAt.getTime() > r.now &&
+    state.createdAt.getTime() > r.createdAfter
+  );
+}
+
+/**
+ * A refresh token issued before sessions carried generations (it has a session id but no
+ * generation): its record decides, as the old scheme did; its successor is of the new scheme.
+ */
+async function refreshRecorded(d: Deps, claims: TokenClaims, raced = false): Promise<RefreshResult> {
+  const cfg = d.config;
+  const now = Date.now();
+  const jtiHash = jtiKey(claims.jti);
+  const record = await findRefreshRecord(d.db, jtiHash);
+  const state = record && (await findSessionState(d.db, record.sessionId));
+  const createdAfter = sessionCreatedAfter(cfg, now);
+  if (!record || !state || record.userId !== claims.user_id || record.expiresAt.getTime() <= now || !usable(state, claims, { now, createdAfter })) {
+    throw tokenInvalid();
+  }
+  const { sessionId } = record;
+  if (!cfg.ROTATE_REFRESH_TOKENS) {
+    d.defer(touchSession(d.db, sessionId, new Date(now)));
+    return { access: (await mintToken(cfg, { type: "access", userId: claims.user_id, sessionId })).token };
+  }
+  if (record.rotatedAt) {
+    // Its retirement moved the session to the generation it minted; racers within the window get that pair.
+    const sameRotation = state.rotatedAt?.getTime() === record.rotatedAt.getTime();
+    if (sameRotation && now - record.rotatedAt.getTime() <= cfg.REFRESH_REUSE_INTERVAL * 1000) {
+      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(record.rotatedAt.getTime() / 1000));
+    }
+    await revokeFamily(d, sessionId, claims.user_id, "refresh_token_reuse");
+    throw tokenInvalid();
+  }
+  const expiresAt = (Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000;
+  const next = await rotateRecordedToken(d.db, jtiHash, { sessionId, userId: claims.user_id, now, expiresAt, createdAfter });
+  if (next !== null) return generationPair(d, claims.user_id, sessionId, next, Math.floor(now / 1000));
+  // A racer retired it first: answer as its twin (once; a second miss is a real refusal).
+  if (!raced) return refreshRecorded(d, claims, true);
+  throw tokenInvalid();
+}
+
+export type { TokenPair };

@@ -1,7 +1,11 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { users } from "../account/schema";
 
-/** One row per login: the family every refresh token of that login belongs to. */
+/**
+ * One row per login, whatever the number of refreshes: the live refresh token of a session
+ * is its current `generation` (a refresh token carries its session id and generation), so a
+ * rotation is one conditional update of this row and nothing is inserted.
+ */
 export const sessions = sqliteTable(
   "sessions",
   {
@@ -18,6 +22,13 @@ export const sessions = sqliteTable(
     revokedReason: text("revoked_reason"),
     // Wrong current passwords offered by this session's bearer; at the limit the session ends.
     passwordFailures: integer("password_failures").notNull().default(0),
+    // The generation of the live refresh token; older ones are retired (reuse detection).
+    generation: integer("generation").notNull().default(0),
+    // When the current generation replaced the previous one: racing tabs within
+    // REFRESH_REUSE_INTERVAL of it get the same successor, later ones are replays.
+    rotatedAt: integer("rotated_at", { mode: "timestamp_ms" }),
+    // False once a password change ended this session's refreshes (its access token lives out its lifetime).
+    refreshable: integer("refreshable", { mode: "boolean" }).notNull().default(true),
   },
   (t) => [
     index("sessions_user_idx").on(t.userId, t.revokedAt),
@@ -25,7 +36,11 @@ export const sessions = sqliteTable(
   ],
 );
 
-/** Refresh tokens by the SHA-256 of their jti: the database never holds a usable token. */
+/**
+ * Refresh tokens issued before sessions carried their generation (one row per refresh, by
+ * the SHA-256 of the jti). Only read and retired now, never inserted: they keep working until
+ * they expire, and the daily cleanup empties the table.
+ */
 export const refreshTokens = sqliteTable(
   "refresh_tokens",
   {

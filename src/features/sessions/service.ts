@@ -5,9 +5,17 @@ import type { Deps } from "../../kernel/deps";
 import { AppError } from "../../kernel/errors";
 import type { User } from "../account/schema";
 import { findUserById } from "../account/store";
-import { deriveId, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
+import { deriveId, generationJti, isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
 import { bearerTokenInvalid, tokenBlacklisted, tokenInvalid } from "../tokens/messages";
-import { adoptSession, findRefreshRecord, findSession, findUserWithSession, revokeSessionStatement, startSession } from "./store";
+import {
+  adoptSession,
+  findRefreshRecord,
+  findSessionState,
+  findUserWithSession,
+  revokeSessionStatement,
+  startSession,
+  type SessionState,
+} from "./store";
 
 export interface TokenPair {
   refresh: string;
@@ -16,6 +24,20 @@ export interface TokenPair {
 
 /** The earliest creation time (ms) a session may have and still be refreshed: SESSION_MAX_AGE, or no bound. */
 export const sessionCreatedAfter = (config: Config, now: number) => (config.SESSION_MAX_AGE ? now - config.SESSION_MAX_AGE * 1000 : -1);
+
+/**
+ * The pair of one generation of a session. Deterministic: the jtis come from (session,
+ * generation) and the time from the rotation, so every racing refresh of the previous
+ * generation mints exactly these tokens.
+ */
+export async function generationPair(d: Deps, userId: number, sessionId: string, generation: number, issuedAt: number, amr?: string[]): Promise<TokenPair> {
+  const base = { userId, sessionId, issuedAt };
+  const [refresh, access] = await Promise.all([
+    mintToken(d.config, { ...base, type: "refresh", generation, jti: generationJti(d.config, sessionId, generation, "refresh") }),
+    mintToken(d.config, { ...base, type: "access", jti: generationJti(d.config, sessionId, generation, "access"), amr }),
+  ]);
+  return { refresh: refresh.token, access: access.token };
+}
 
 /**
  * A login: a new session (refresh family) and its first pair; `extra` writes join the same
@@ -29,27 +51,21 @@ export async function openSession(
   amr?: string[],
 ): Promise<TokenPair | null> {
   const now = Date.now();
-  const iat = Math.floor(now / 1000);
   const sessionId = randomHex(16);
-  const [refresh, access] = await Promise.all([
-    mintToken(d.config, { type: "refresh", userId: user.id, sessionId, issuedAt: iat }),
-    mintToken(d.config, { type: "access", userId: user.id, sessionId, issuedAt: iat, amr }),
-  ]);
   const created = await startSession(
     d.db,
     {
       sessionId,
       userId: user.id,
       passwordVersion: user.passwordVersion,
-      jtiHash: jtiKey(refresh.claims.jti),
       now: new Date(now),
-      expiresAt: new Date(refresh.claims.exp * 1000),
+      expiresAt: new Date((Math.floor(now / 1000) + d.config.REFRESH_TOKEN_LIFETIME) * 1000),
       userAgent: d.client.userAgent,
       country: d.client.country,
     },
     extra,
   );
-  return created ? { refresh: refresh.token, access: access.token } : null;
+  return created ? generationPair(d, user.id, sessionId, 0, Math.floor(now / 1000), amr) : null;
 }
 
 export async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
@@ -72,26 +88,50 @@ function legacyTokenAlive(user: User, claims: TokenClaims): boolean {
   );
 }
 
+/** The session a simplejwt refresh token from before the move is adopted into: its generation 0. */
+export const legacySessionId = (claims: TokenClaims) => deriveId(claims.jti, "session");
+
 /**
- * A refresh token minted by simplejwt before the move has no record here. Once its user
+ * A refresh token minted by simplejwt before the move has no session here. Once its user
  * checks out, it gets a session whose id derives from its jti, so racing first uses all
- * adopt it into the same session and then rotate it like any other token.
+ * adopt it into the same session, where it is generation 0 and rotates like any other.
  */
-export async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims, jtiHash: string) {
+export async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims): Promise<SessionState | undefined> {
+  const sessionId = legacySessionId(claims);
+  const existing = await findSessionState(d.db, sessionId);
+  if (existing) return existing;
   const user = await findUserById(d.db, claims.user_id);
   if (!user || !legacyTokenAlive(user, claims)) return undefined;
-  const sessionId = deriveId(claims.jti, "session");
   await adoptSession(d.db, {
     sessionId,
     userId: user.id,
-    jtiHash,
     now: new Date(claims.iat * 1000),
     expiresAt: new Date(claims.exp * 1000),
     userAgent: d.client.userAgent,
     country: d.client.country,
   });
   d.log.event("legacy_token_adopted", { user_id: user.id, session: sessionId });
-  return findRefreshRecord(d.db, jtiHash);
+  return findSessionState(d.db, sessionId);
+}
+
+/** Where a refresh token stands: its session, and its generation there (pre-generation tokens: from their record). */
+export async function locateRefreshToken(d: Deps, claims: TokenClaims, adopt: boolean) {
+  if (claims.sid && claims.gen !== undefined) {
+    // Signed, yet not a token this worker minted for that generation: a leaked key's forgery or a bug.
+    if (!isGenuineGeneration(d.config, claims)) return undefined;
+    return { sessionId: claims.sid, generation: claims.gen, state: await findSessionState(d.db, claims.sid) };
+  }
+  if (claims.sid) return undefined; // issued before generations: see refresh.ts's recorded path
+  const state = adopt ? await adoptLegacyRefreshToken(d, claims) : await findSessionState(d.db, legacySessionId(claims));
+  return { sessionId: legacySessionId(claims), generation: 0, state };
+}
+
+/**
+ * Whether a retired generation may still be shown: the one just before the current, within
+ * REFRESH_REUSE_INTERVAL of its retirement (two tabs refreshing at once).
+ */
+export function withinReuseWindow(config: Deps["config"], state: SessionState, generation: number, now: number): boolean {
+  return generation === state.generation - 1 && state.rotatedAt !== null && now - state.rotatedAt.getTime() <= config.REFRESH_REUSE_INTERVAL * 1000;
 }
 
 /**
@@ -100,11 +140,28 @@ export async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims, jtiH
  */
 export async function blacklistRefreshToken(d: Deps, token: string): Promise<void> {
   const claims = await verifyToken(d.config, token, "refresh");
-  const jtiHash = jtiKey(claims.jti);
-  let record = await findRefreshRecord(d.db, jtiHash);
-  if (!record && !claims.sid) record = await adoptLegacyRefreshToken(d, claims, jtiHash);
-  if (!record || record.userId !== claims.user_id || record.sessionRevokedAt) throw tokenInvalid();
-  await revokeFamily(d, record.sessionId, claims.user_id, "logout");
+  let sessionId: string | undefined;
+  let revoked = true;
+  if (claims.sid && claims.gen === undefined) {
+    const record = await findRefreshRecord(d.db, jtiKey(claims.jti));
+    const state = record && (await findSessionState(d.db, record.sessionId));
+    if (record && state && record.userId === claims.user_id) [sessionId, revoked] = [record.sessionId, state.revokedAt !== null];
+  } else {
+    const found = await locateRefreshToken(d, claims, true);
+    if (found?.state && found.state.userId === claims.user_id && found.generation <= found.state.generation) {
+      [sessionId, revoked] = [found.sessionId, found.state.revokedAt !== null];
+    }
+  }
+  if (!sessionId || revoked) throw tokenInvalid();
+  await revokeFamily(d, sessionId, claims.user_id, "logout");
+}
+
+/** Why a session no longer honours a refresh token of `generation`, or null while it does. */
+function refreshRefusal(config: Deps["config"], state: SessionState | undefined, userId: number, generation: number, now: number) {
+  if (!state || state.userId !== userId || state.revokedAt || !state.refreshable || !state.isActive) return "revoked";
+  if (generation > state.generation) return "unknown";
+  if (generation < state.generation && config.BLACKLIST_AFTER_ROTATION && !withinReuseWindow(config, state, generation, now)) return "retired";
+  return null;
 }
 
 /**
@@ -115,20 +172,27 @@ export async function blacklistRefreshToken(d: Deps, token: string): Promise<voi
  */
 export async function checkToken(d: Deps, token: string): Promise<void> {
   const claims = await verifyToken(d.config, token);
+  const now = Date.now();
   if (claims.token_type === "refresh") {
-    const record = await findRefreshRecord(d.db, jtiKey(claims.jti));
-    if (record) {
-      const retired = record.rotatedAt && d.config.BLACKLIST_AFTER_ROTATION && Date.now() - record.rotatedAt.getTime() > d.config.REFRESH_REUSE_INTERVAL * 1000;
-      if (record.sessionRevokedAt || retired || record.userId !== claims.user_id) throw tokenBlacklisted();
+    if (claims.sid && claims.gen === undefined) {
+      const record = await findRefreshRecord(d.db, jtiKey(claims.jti));
+      const state = record && (await findSessionState(d.db, record.sessionId));
+      const retired = record?.rotatedAt && d.config.BLACKLIST_AFTER_ROTATION && now - record.rotatedAt.getTime() > d.config.REFRESH_REUSE_INTERVAL * 1000;
+      if (!record || !state || retired || refreshRefusal(d.config, state, claims.user_id, state.generation, now)) throw tokenBlacklisted();
       return;
     }
-    // A token of ours without its record was ended with its session's refresh tokens (a password change).
-    if (claims.sid) throw tokenBlacklisted();
+    const found = await locateRefreshToken(d, claims, false);
+    if (!found && claims.sid) throw tokenInvalid();
+    if (found && (found.state || claims.sid)) {
+      if (refreshRefusal(d.config, found.state, claims.user_id, found.generation, now)) throw tokenBlacklisted();
+      return;
+    }
   } else if (claims.sid) {
-    const session = await findSession(d.db, claims.sid);
-    if (!session || session.revokedAt || session.userId !== claims.user_id) throw tokenBlacklisted();
+    const state = await findSessionState(d.db, claims.sid);
+    if (!state || state.revokedAt || state.userId !== claims.user_id) throw tokenBlacklisted();
     return;
   }
+  // A simplejwt token from before the move that was never adopted: only the account decides.
   const user = await findUserById(d.db, claims.user_id);
   if (!user || !legacyTokenAlive(user, claims)) throw tokenBlacklisted();
 }

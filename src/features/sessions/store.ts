@@ -1,4 +1,4 @@
-import { and, desc, eq, fillPlaceholders, gt, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { memo } from "../../kernel/memo";
 import type { Db } from "../../kernel/storage";
@@ -8,7 +8,6 @@ import { refreshTokens, sessions } from "./schema";
 export interface NewSession {
   sessionId: string;
   userId: number;
-  jtiHash: string;
   now: Date;
   expiresAt: Date;
   userAgent: string | null;
@@ -16,11 +15,10 @@ export interface NewSession {
 }
 
 /**
- * A login: the session row and its first refresh token, plus any extra writes, in one
- * batch. The session is inserted only while the user's password version is still the one
- * the login checked, so a login that raced a reset or change and read the old password
- * cannot leave a session behind (if it lands first, the reset's batch revokes it). Returns
- * whether the session was made.
+ * A login: the session row, plus any extra writes, in one batch. The session is inserted
+ * only while the user's password version is still the one the login checked, so a login
+ * that raced a reset or change and read the old password cannot leave a session behind (if
+ * it lands first, the reset's batch revokes it). Returns whether the session was made.
  */
 export async function startSession(db: Db, s: NewSession & { passwordVersion: number }, extra: BatchItem<"sqlite">[] = []): Promise<boolean> {
   const now = s.now.getTime();
@@ -38,80 +36,73 @@ export async function startSession(db: Db, s: NewSession & { passwordVersion: nu
           revokedAt: sql<null>`null`.as("revoked_at"),
           revokedReason: sql<null>`null`.as("revoked_reason"),
           passwordFailures: sql<number>`0`.as("password_failures"),
+          generation: sql<number>`0`.as("generation"),
+          rotatedAt: sql<null>`null`.as("rotated_at"),
+          refreshable: sql<number>`1`.as("refreshable"),
         })
         .from(users)
         .where(and(eq(users.id, s.userId), eq(users.passwordVersion, s.passwordVersion))),
-    ),
-    db.insert(refreshTokens).select(
-      db
-        .select({
-          jtiHash: sql<string>`${s.jtiHash}`.as("jti_hash"),
-          sessionId: sessions.id,
-          userId: sessions.userId,
-          issuedAt: sql<number>`${now}`.as("issued_at"),
-          expiresAt: sql<number>`${s.expiresAt.getTime()}`.as("expires_at"),
-          rotatedAt: sql<null>`null`.as("rotated_at"),
-        })
-        .from(sessions)
-        .where(eq(sessions.id, s.sessionId)),
     ),
     ...extra,
   ]);
   return created.meta.changes === 1;
 }
 
-/** Like startSession, but a no-op when the session or token is already there (idempotent adoption). */
+/** The session of a simplejwt refresh token from before the move; a no-op when racing first uses already made it. */
 export async function adoptSession(db: Db, s: NewSession) {
-  await db.batch([
-    db
-      .insert(sessions)
-      .values({ id: s.sessionId, userId: s.userId, createdAt: s.now, lastUsedAt: s.now, expiresAt: s.expiresAt, userAgent: s.userAgent, country: s.country })
-      .onConflictDoNothing(),
-    db
-      .insert(refreshTokens)
-      .values({ jtiHash: s.jtiHash, sessionId: s.sessionId, userId: s.userId, issuedAt: s.now, expiresAt: s.expiresAt })
-      .onConflictDoNothing(),
-  ]);
+  await db
+    .insert(sessions)
+    .values({ id: s.sessionId, userId: s.userId, createdAt: s.now, lastUsedAt: s.now, expiresAt: s.expiresAt, userAgent: s.userAgent, country: s.country })
+    .onConflictDoNothing();
 }
 
-/** The reads of every authenticated request and unusual refresh, prepared once per Db. */
+const p = sql.placeholder;
+
+/** The reads of authentication, verification and unusual refreshes, prepared once per Db. */
 const prepared = memo((db: Db) => ({
+  sessionState: db
+    .select({
+      userId: sessions.userId,
+      generation: sessions.generation,
+      rotatedAt: sessions.rotatedAt,
+      revokedAt: sessions.revokedAt,
+      expiresAt: sessions.expiresAt,
+      createdAt: sessions.createdAt,
+      refreshable: sessions.refreshable,
+      isActive: users.isActive,
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.id, p("sessionId")))
+    .prepare(),
   refreshRecord: db
     .select({
       sessionId: refreshTokens.sessionId,
       userId: refreshTokens.userId,
       expiresAt: refreshTokens.expiresAt,
       rotatedAt: refreshTokens.rotatedAt,
-      sessionRevokedAt: sessions.revokedAt,
-      sessionCreatedAt: sessions.createdAt,
-      isActive: users.isActive,
     })
     .from(refreshTokens)
-    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-    .innerJoin(users, eq(users.id, refreshTokens.userId))
-    .where(eq(refreshTokens.jtiHash, sql.placeholder("jtiHash")))
-    .prepare(),
-  session: db
-    .select({ userId: sessions.userId, revokedAt: sessions.revokedAt })
-    .from(sessions)
-    .where(eq(sessions.id, sql.placeholder("sessionId")))
+    .where(eq(refreshTokens.jtiHash, p("jtiHash")))
     .prepare(),
   userWithSession: db
     .select({ user: users, sessionUserId: sessions.userId, sessionRevokedAt: sessions.revokedAt })
     .from(users)
-    .leftJoin(sessions, and(eq(sessions.id, sql.placeholder("sessionId")), eq(sessions.userId, users.id)))
-    .where(eq(users.id, sql.placeholder("userId")))
+    .leftJoin(sessions, and(eq(sessions.id, p("sessionId")), eq(sessions.userId, users.id)))
+    .where(eq(users.id, p("userId")))
     .prepare(),
 }));
 
-/** A refresh token's record with what decides whether it may still be used. */
-export async function findRefreshRecord(db: Db, jtiHash: string) {
-  return prepared(db).refreshRecord.get({ jtiHash });
+export type SessionState = NonNullable<Awaited<ReturnType<typeof findSessionState>>>;
+
+/** What decides whether a session's tokens may still be used: generation, rotation, revocation, expiry, the user's state. */
+export async function findSessionState(db: Db, sessionId: string) {
+  return prepared(db).sessionState.get({ sessionId });
 }
 
-/** Whose a session is and whether it was revoked: what token verification needs. */
-export async function findSession(db: Db, sessionId: string) {
-  return prepared(db).session.get({ sessionId });
+/** A refresh token issued before sessions carried their generation, by the hash of its jti. */
+export async function findRefreshRecord(db: Db, jtiHash: string) {
+  return prepared(db).refreshRecord.get({ jtiHash });
 }
 
 /**
@@ -123,112 +114,89 @@ export async function findUserWithSession(db: Db, userId: number, sessionId: str
 }
 
 export interface Rotation {
-  jtiHash: string;
-  successorHash: string;
   sessionId: string;
   userId: number;
-  now: Date;
-  expiresAt: Date;
+  /** The generation the presented token belongs to. */
+  generation: number;
+  now: number;
+  expiresAt: number;
+  /** Sessions created at or before this (SESSION_MAX_AGE) are not refreshed; -1: no bound. */
+  createdAfter: number;
 }
 
-/**
- * Retires a refresh token and records its successor in one batch. COALESCE keeps the
- * first rotation's time, and RETURNING hands it to every racer, so all of them mint the
- * same successor; the successor insert of a loser is a no-op.
- */
-export async function rotateRefreshToken(db: Db, r: Rotation): Promise<Date | null> {
-  const [rotated] = await db.batch([
-    db
-      .update(refreshTokens)
-      .set({ rotatedAt: sql`coalesce(${refreshTokens.rotatedAt}, ${r.now.getTime()})` })
-      .where(eq(refreshTokens.jtiHash, r.jtiHash))
-      .returning({ rotatedAt: refreshTokens.rotatedAt }),
-    db
-      .insert(refreshTokens)
-      .values({ jtiHash: r.successorHash, sessionId: r.sessionId, userId: r.userId, issuedAt: r.now, expiresAt: r.expiresAt })
-      .onConflictDoNothing(),
-    db
+// Built by Drizzle once per Db; each refresh only binds its values. `atLeast` accepts any
+// generation up to the current one (BLACKLIST_AFTER_ROTATION=false: old tokens stay valid).
+const rotationStatement = memo((db: Db) => {
+  const build = (matches: SQL) => {
+    const q = db
       .update(sessions)
-      .set({ lastUsedAt: r.now, expiresAt: r.expiresAt })
-      .where(and(eq(sessions.id, r.sessionId), isNull(sessions.revokedAt))),
-  ]);
-  return rotated[0]?.rotatedAt ?? null;
-}
-
-/**
- * The common case of a refresh in one round trip: retire the token only if it is live (not
- * yet rotated, not expired, its session not revoked, its user active) and, in the same
- * batch, record its successor and touch the session, both conditional on that retirement
- * having happened at `now`. Returns the session id, or null when the token was not live
- * (the caller then reads the record to tell a racing tab from a replay or a dead token).
- */
-export async function rotateIfLive(db: Db, r: Omit<Rotation, "sessionId"> & { sessionCreatedAfter: number }): Promise<string | null> {
-  const batch = rotationBatch(db);
-  const values = {
-    jtiHash: r.jtiHash,
-    successorHash: r.successorHash,
-    userId: r.userId,
-    now: r.now.getTime(),
-    expiresAt: r.expiresAt.getTime(),
-    createdAfter: r.sessionCreatedAfter,
-  };
-  const [retired] = await db.$client.batch(batch.map(({ stmt, params }) => stmt.bind(...fillPlaceholders(params, values))));
-  return (retired?.results[0] as { session_id?: string } | undefined)?.session_id ?? null;
-}
-
-// The hottest write: Drizzle builds its SQL once per Db, not per request; D1 gets the three
-// statements, bound to this refresh's values.
-const rotationBatch = memo((db: Db) => {
-  const p = (name: "jtiHash" | "successorHash" | "userId" | "now" | "expiresAt" | "createdAfter") => sql.placeholder(name);
-  const retiredNow = sql`(select ${refreshTokens.sessionId} from ${refreshTokens} where ${refreshTokens.jtiHash} = ${p("jtiHash")} and ${refreshTokens.rotatedAt} = ${p("now")})`;
-  const queries = [
-    db
-      .update(refreshTokens)
-      .set({ rotatedAt: sql`${p("now")}` })
+      .set({
+        generation: sql`${sessions.generation} + 1`,
+        rotatedAt: sql`${p("now")}`,
+        lastUsedAt: sql`${p("now")}`,
+        expiresAt: sql`${p("expiresAt")}`,
+      })
       .where(
         and(
-          eq(refreshTokens.jtiHash, p("jtiHash")),
-          eq(refreshTokens.userId, p("userId")),
-          isNull(refreshTokens.rotatedAt),
-          gt(refreshTokens.expiresAt, p("now")),
-          sql`exists (select 1 from sessions where sessions.id = refresh_tokens.session_id and sessions.revoked_at is null and sessions.created_at > ${p("createdAfter")})`,
-          sql`exists (select 1 from users where users.id = refresh_tokens.user_id and users.is_active = 1)`,
+          eq(sessions.id, p("sessionId")),
+          eq(sessions.userId, p("userId")),
+          matches,
+          isNull(sessions.revokedAt),
+          eq(sessions.refreshable, true),
+          gt(sessions.expiresAt, p("now")),
+          gt(sessions.createdAt, p("createdAfter")),
+          sql`exists (select 1 from ${users} where ${users.id} = ${p("userId")} and ${users.isActive} = 1)`,
         ),
       )
-      .returning({ sessionId: refreshTokens.sessionId }),
-    db
-      .insert(refreshTokens)
-      .select(
-        db
-          .select({
-            jtiHash: sql<string>`${p("successorHash")}`.as("jti_hash"),
-            sessionId: refreshTokens.sessionId,
-            userId: refreshTokens.userId,
-            issuedAt: sql<number>`${p("now")}`.as("issued_at"),
-            expiresAt: sql<number>`${p("expiresAt")}`.as("expires_at"),
-            rotatedAt: sql<null>`null`.as("rotated_at"),
-          })
-          .from(refreshTokens)
-          .where(and(eq(refreshTokens.jtiHash, p("jtiHash")), eq(refreshTokens.rotatedAt, p("now")))),
-      )
-      .onConflictDoNothing(),
-    db
-      .update(sessions)
-      .set({ lastUsedAt: sql`${p("now")}`, expiresAt: sql`${p("expiresAt")}` })
-      .where(sql`${sessions.id} = ${retiredNow}`),
-  ];
-  return queries.map((q) => {
-    const { sql: text, params } = q.toSQL();
-    return { stmt: db.$client.prepare(text), params };
-  });
+      .returning({ generation: sessions.generation })
+      .prepare();
+    return q;
+  };
+  return {
+    exact: build(eq(sessions.generation, p("generation"))),
+    atLeast: build(sql`${sessions.generation} >= ${p("generation")}`),
+  };
 });
 
-/** Records a new refresh token in a session without retiring the old one (BLACKLIST_AFTER_ROTATION=false). */
-export async function addRefreshToken(db: Db, r: Omit<Rotation, "jtiHash">) {
-  await db.batch([
-    db.insert(refreshTokens).values({ jtiHash: r.successorHash, sessionId: r.sessionId, userId: r.userId, issuedAt: r.now, expiresAt: r.expiresAt }),
-    db.update(sessions).set({ lastUsedAt: r.now, expiresAt: r.expiresAt }).where(eq(sessions.id, r.sessionId)),
+/**
+ * A rotation: one conditional UPDATE of the session row, decided by D1. It applies only if
+ * the token's generation is the live one (and the session, its user and its age allow a
+ * refresh); of racing refreshes exactly one moves the generation on. Returns the new
+ * generation, or null when the token was not the live one.
+ */
+export async function rotateSession(db: Db, r: Rotation, keepOlder = false): Promise<number | null> {
+  const q = keepOlder ? rotationStatement(db).atLeast : rotationStatement(db).exact;
+  const row = await q.get({ ...r });
+  return row?.generation ?? null;
+}
+
+/**
+ * A refresh token from before sessions had generations, used for the first time: it is
+ * retired, and its session moves to the next generation, in one batch (the session update
+ * applies only if this call retired the token). Returns the new generation, or null.
+ */
+export async function rotateRecordedToken(db: Db, jtiHash: string, r: Omit<Rotation, "generation">): Promise<number | null> {
+  const [, moved] = await db.batch([
+    db
+      .update(refreshTokens)
+      .set({ rotatedAt: new Date(r.now) })
+      .where(and(eq(refreshTokens.jtiHash, jtiHash), isNull(refreshTokens.rotatedAt), gt(refreshTokens.expiresAt, new Date(r.now)))),
+    db
+      .update(sessions)
+      .set({ generation: sql`${sessions.generation} + 1`, rotatedAt: new Date(r.now), lastUsedAt: new Date(r.now), expiresAt: new Date(r.expiresAt) })
+      .where(
+        and(
+          eq(sessions.id, r.sessionId),
+          eq(sessions.userId, r.userId),
+          isNull(sessions.revokedAt),
+          eq(sessions.refreshable, true),
+          gt(sessions.createdAt, new Date(r.createdAfter)),
+          sql`exists (select 1 from ${refreshTokens} where ${refreshTokens.jtiHash} = ${jtiHash} and ${refreshTokens.rotatedAt} = ${r.now})`,
+        ),
+      )
+      .returning({ generation: sessions.generation }),
   ]);
+  return moved[0]?.generation ?? null;
 }
 
 export async function touchSession(db: Db, sessionId: string, now: Date) {
@@ -291,14 +259,11 @@ export async function recordPasswordFailure(db: Db, sessionId: string, now: Date
 }
 
 /**
- * Ends a session's refresh tokens but lets it live until its current access token
- * expires: the caller of a password change stays signed in for at most one access lifetime.
+ * Ends a session's refreshes but lets it live until its current access token expires: the
+ * caller of a password change stays signed in for at most one access lifetime.
  */
 export function endSessionRefreshStatements(db: Db, sessionId: string, until: Date, onlyIf?: SQL) {
-  return [
-    db.delete(refreshTokens).where(and(eq(refreshTokens.sessionId, sessionId), onlyIf)),
-    db.update(sessions).set({ expiresAt: until }).where(and(eq(sessions.id, sessionId), onlyIf)),
-  ] as const;
+  return [db.update(sessions).set({ refreshable: false, expiresAt: until }).where(and(eq(sessions.id, sessionId), onlyIf))] as const;
 }
 
 export async function listLiveSessions(db: Db, userId: number, now: Date) {

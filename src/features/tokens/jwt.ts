@@ -1,7 +1,10 @@
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../../kernel/config";
 import { AppError } from "../../kernel/errors";
-import { randomHex, sha256Hex } from "../../kernel/crypto";
+import { randomHex, sha256Hex, toHex } from "../../kernel/crypto";
 import { buildKeyring } from "../../kernel/keys";
 import { memo } from "../../kernel/memo";
 import { tokenInvalid, tokenWrongType } from "./messages";
@@ -17,6 +20,8 @@ export interface TokenClaims {
   user_id: number;
   /** Session (refresh family) id; absent on tokens minted by simplejwt before the move. */
   sid?: string;
+  /** The session's refresh generation this token belongs to; absent on tokens minted before sessions had one. */
+  gen?: number;
   /** RFC 8176 authentication methods of the login, on access tokens of a two-factor login (["pwd","otp"]). */
   amr?: string[];
 }
@@ -28,6 +33,7 @@ export interface MintInput {
   type: TokenType;
   userId: number;
   sessionId?: string;
+  generation?: number;
   /** Seconds since the epoch; fixed by callers that must mint the same token twice. */
   issuedAt?: number;
   jti?: string;
@@ -46,6 +52,7 @@ export async function mintToken(config: Config, input: MintInput): Promise<{ tok
     jti: input.jti ?? randomHex(16),
     user_id: input.userId,
     ...(input.sessionId ? { sid: input.sessionId } : {}),
+    ...(input.generation !== undefined ? { gen: input.generation } : {}),
     ...(input.amr && input.type === "access" ? { amr: input.amr } : {}),
   };
   const { sign } = await keyring(config);
@@ -116,7 +123,8 @@ function toClaims(p: Record<string, unknown>): TokenClaims {
     typeof p.jti !== "string" ||
     typeof p.exp !== "number" ||
     !Number.isSafeInteger(userId) ||
-    (p.sid !== undefined && typeof p.sid !== "string")
+    (p.sid !== undefined && typeof p.sid !== "string") ||
+    (p.gen !== undefined && (!Number.isSafeInteger(p.gen) || (p.gen as number) < 0))
   ) {
     throw tokenInvalid();
   }
@@ -127,9 +135,25 @@ function toClaims(p: Record<string, unknown>): TokenClaims {
     jti: p.jti,
     user_id: userId as number,
     ...(typeof p.sid === "string" ? { sid: p.sid } : {}),
+    ...(typeof p.gen === "number" ? { gen: p.gen } : {}),
     ...(Array.isArray(p.amr) && p.amr.every((m) => typeof m === "string") ? { amr: p.amr as string[] } : {}),
   };
 }
+
+// From the pseudonym key material (PSEUDONYM_KEY, or derived from the signing material)
+// under its own label: with PSEUDONYM_KEY set, a signing-key rotation keeps token ids valid.
+const tokenIdKey = memo((config: Config) => hkdf(sha256, config.logKey, undefined, new TextEncoder().encode("edge-auth token ids v1"), 32));
+
+/**
+ * The jti of a session's token of one generation: an HMAC over (session, generation, type),
+ * so every racing refresh mints the same token, and no one without the key can compute it.
+ */
+export const generationJti = (config: Config, sessionId: string, generation: number, type: TokenType) =>
+  toHex(hmac(sha256, tokenIdKey(config), new TextEncoder().encode(`${sessionId}:${generation}:${type}`))).slice(0, 32);
+
+/** Whether a token of a session generation carries the jti only this worker could have given it. */
+export const isGenuineGeneration = (config: Config, claims: TokenClaims) =>
+  claims.sid !== undefined && claims.gen !== undefined && claims.jti === generationJti(config, claims.sid, claims.gen, claims.token_type);
 
 /**
  * Ids derived from a token's jti: the successors of a rotated token (so every racing
