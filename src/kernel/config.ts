@@ -65,6 +65,8 @@ const ConfigSchema = z.object({
   // Seconds a session may live however often it is refreshed; unset: no bound, as simplejwt.
   SESSION_MAX_AGE: z.coerce.number().int().min(60).optional(),
   API_DOCS: bool.default(true),
+  // strict: revocation checks read the primary; replica: they accept the replicas' lag.
+  REVOCATION_CONSISTENCY: z.enum(["strict", "replica"]).default("strict"),
   PSEUDONYM_KEY: z.string().optional(),
   // Comma-separated secrets, each at least 32 bytes: the first encrypts TOTP secrets, all decrypt.
   MFA_ENCRYPTION_KEY: z.string().optional(),

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { AppError, unavailable } from "./errors";
 import { memo } from "./memo";
@@ -28,36 +29,114 @@ async function guarded<T>(store: Store, timeoutMs: number, work: () => Promise<T
   }
 }
 
-const targets = new WeakMap<object, D1PreparedStatement>();
+/**
+ * Where a request's D1 queries go. Every query of a request runs in one D1 session (the
+ * Sessions API), made at its first query with the consistency the route declared:
+ * - "primary": writes and the reads that decide them (the default);
+ * - "replica": reads that may lag, because a conditional write decides anyway (login's user
+ *   read) or nothing depends on them;
+ * - "revocation": reads that check a token's revocation: replicas when
+ *   REVOCATION_CONSISTENCY=replica, starting at the bookmark the token carries (so the
+ *   session it names is there), else the primary.
+ * One Drizzle instance and its prepared statements serve every request of the isolate:
+ * only D1's own prepare() and bind() run per query, on the request's session.
+ */
+export type Consistency = "primary" | "replica" | "revocation";
+
+interface RequestStorage {
+  consistency: Consistency;
+  /** REVOCATION_CONSISTENCY=strict: revocation reads go to the primary. */
+  strictRevocation: boolean;
+  bookmark?: string;
+  session?: D1DatabaseSession;
+  binding: D1Database;
+}
+
+const requestStorage = new AsyncLocalStorage<RequestStorage>();
+
+/** Runs `work` (a request, with everything it defers) with its own D1 session. */
+export function withRequestStorage<T>(binding: D1Database, strictRevocation: boolean, work: () => T): T {
+  return requestStorage.run({ consistency: "primary", strictRevocation, binding }, work);
+}
+
+/** The route's declaration; only effective before the request's first query. */
+export function declareConsistency(consistency: Consistency) {
+  const store = requestStorage.getStore();
+  if (store && !store.session) store.consistency = consistency;
+}
+
+/** A token's bookmark: replica reads of this request start at least as fresh as it. */
+export function startAtBookmark(bookmark: string | undefined) {
+  const store = requestStorage.getStore();
+  if (store && !store.session && bookmark) store.bookmark = bookmark;
+}
+
+/** From here on this request reads the primary (e.g. a failed login re-checks there before answering). */
+export function readPrimaryFromNowOn() {
+  const store = requestStorage.getStore();
+  if (store) store.session = store.binding.withSession("first-primary");
+}
+
+/** The bookmark of this request's last query (after a write: of that write), if any. */
+export function currentBookmark(): string | undefined {
+  return requestStorage.getStore()?.session?.getBookmark() ?? undefined;
+}
+
+function sessionOf(store: RequestStorage): D1DatabaseSession {
+  if (!store.session) {
+    const replica = store.consistency === "replica" || (store.consistency === "revocation" && !store.strictRevocation);
+    store.session = store.binding.withSession(replica ? (store.bookmark ?? "first-unconstrained") : "first-primary");
+  }
+  return store.session;
+}
+
+/** Outside a request (the cron, tests calling stores directly): the binding itself. */
+const target = (fallback: D1Database): D1Database | D1DatabaseSession => {
+  const store = requestStorage.getStore();
+  return store ? sessionOf(store) : fallback;
+};
+
 const RUNNERS = new Set(["run", "all", "first", "raw"]);
 
-function guardStatement(stmt: D1PreparedStatement, timeoutMs: number): D1PreparedStatement {
-  const proxy = new Proxy(stmt, {
-    get(target, prop) {
-      if (prop === "bind") return (...values: unknown[]) => guardStatement(target.bind(...values), timeoutMs);
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
-      if (RUNNERS.has(prop as string)) return (...args: unknown[]) => guarded("d1", timeoutMs, () => value.apply(target, args));
-      return value.bind(target);
+interface LazyStatement {
+  query: string;
+  values: unknown[];
+}
+const pending = new WeakMap<object, LazyStatement>();
+const realize = (d1: D1Database, s: LazyStatement) => target(d1).prepare(s.query).bind(...s.values);
+
+/**
+ * A statement that is prepared on the request's session only when it runs, so a statement
+ * Drizzle prepared once per isolate runs in each request's own session, guarded.
+ */
+function lazyStatement(d1: D1Database, s: LazyStatement, timeoutMs: number): D1PreparedStatement {
+  const proxy = new Proxy({} as D1PreparedStatement, {
+    get(_, prop) {
+      if (prop === "bind") return (...values: unknown[]) => lazyStatement(d1, { query: s.query, values }, timeoutMs);
+      if (RUNNERS.has(prop as string)) {
+        return (...args: unknown[]) =>
+          guarded("d1", timeoutMs, () => (realize(d1, s) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[prop as string]!(...args));
+      }
+      return undefined;
     },
   });
-  targets.set(proxy, stmt);
+  pending.set(proxy, s);
   return proxy;
 }
 
-/** The D1 binding with every query and batch guarded; batch() gets the real statements back. */
+/** The D1 binding as Drizzle sees it: every statement and batch guarded and routed to the request's session. */
 function guardD1(db: D1Database, timeoutMs: number): D1Database {
   return new Proxy(db, {
-    get(target, prop) {
-      if (prop === "prepare") return (query: string) => guardStatement(target.prepare(query), timeoutMs);
+    get(t, prop) {
+      if (prop === "prepare") return (query: string) => lazyStatement(t, { query, values: [] }, timeoutMs);
       if (prop === "batch") {
         return (stmts: D1PreparedStatement[]) =>
-          guarded("d1", timeoutMs, () => target.batch(stmts.map((s) => targets.get(s) ?? s)));
+          guarded("d1", timeoutMs, () => target(t).batch(stmts.map((st) => (pending.has(st) ? realize(t, pending.get(st)!) : st))));
       }
-      const value = Reflect.get(target, prop, target);
+      const value = Reflect.get(t, prop, t);
       if (typeof value !== "function") return value;
-      if (prop === "exec") return (...args: unknown[]) => guarded("d1", timeoutMs, () => value.apply(target, args));
-      return value.bind(target);
+      if (prop === "exec") return (...args: unknown[]) => guarded("d1", timeoutMs, () => value.apply(t, args));
+      return value.bind(t);
     },
   });
 }

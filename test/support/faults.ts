@@ -20,14 +20,18 @@ export function faultyD1(fault: Fault, active: () => boolean = () => true): D1Da
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-  return new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "prepare") return (q: string) => stmt(target.prepare(q));
-      if (prop === "batch") return (statements: D1PreparedStatement[]) => (active() ? fail(fault, "batch") : target.batch(statements));
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  // The worker reaches D1 through the Sessions API: sessions fail the same way.
+  const faulty = <T extends D1Database | D1DatabaseSession>(real: T): T =>
+    new Proxy(real, {
+      get(target, prop) {
+        if (prop === "prepare") return (q: string) => stmt(target.prepare(q));
+        if (prop === "batch") return (statements: D1PreparedStatement[]) => (active() ? fail(fault, "batch") : target.batch(statements));
+        if (prop === "withSession") return (c?: string) => faulty((target as D1Database).withSession(c));
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return faulty(env.DB);
 }
 
 /** The real KV binding with chosen operations failing while `active()` says so (always, by default). */

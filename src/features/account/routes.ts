@@ -1,3 +1,4 @@
+import { consistency } from "../../kernel/http/context";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { authErrors, bearer, body, json, Msg, UserError, userErrors } from "../../kernel/http/openapi";
 import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
@@ -19,6 +20,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       path: "/api/user/register",
       tags: ["user"],
       summary: "Create an account and sign in",
+      middleware: [consistency("replica")] as const,
       request: body(RegisterBody),
       responses: { 201: json(TokenMsg, "Registered; a token pair for the new session"), ...userErrors },
     }),
@@ -34,6 +36,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       path: "/api/user/login",
       tags: ["user"],
       summary: "Sign in with e-mail and password",
+      middleware: [consistency("replica")] as const,
       request: body(LoginBody),
       responses: { 200: json(z.union([TokenMsg, MfaRequired]), "Signed in, or (MFA) an mfa_token for /api/user/mfa/verify/"), 401: json(UserError, "Email or Password is not Valid"), ...userErrors },
     }),
@@ -52,7 +55,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       tags: ["user"],
       summary: "The signed-in user",
       security: bearer,
-      middleware: [requireAccessToken] as const,
+      middleware: [consistency("revocation"), requireAccessToken] as const,
       responses: { 200: json(Profile, "The user"), ...authErrors },
     }),
     (c) => c.json(profileOf(c.get("auth").user), 200),

@@ -1,4 +1,5 @@
 import type { Deps } from "../../kernel/deps";
+import { readPrimaryFromNowOn } from "../../kernel/storage";
 import { normalizeEmail } from "../../kernel/email";
 import { fieldErrors, type FieldErrors } from "../../kernel/errors";
 import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword } from "../passwords/hashing";
@@ -44,12 +45,24 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair> {
  */
 export async function login(d: Deps, email: string, password: string): Promise<TokenPair | MfaChallenge> {
   const cost = d.config.BCRYPT_COST;
-  const user = await findUserByEmail(d.db, normalizeEmail(email));
+  // Read wherever is nearest: the session insert below is conditional on the password
+  // version and the account being active on the primary, so a stale row cannot let anyone in.
+  let user = await findUserByEmail(d.db, normalizeEmail(email));
   // An imported Django hash not yet re-hashed costs ~10x a bcrypt check, and its timing shows
   // (README): bound how often anyone can make us pay it, per account.
   if (user?.isActive && isCostlyHash(user.password)) await d.limit([["COSTLY_HASH_LIMITER", String(user.id)]]);
-  const result =
+  let result =
     user && user.isActive ? await verifyPassword(password, user.password, cost) : { ok: await verifyAgainstDummy(password, cost), needsRehash: false };
+  if (!user || !user.isActive || !result.ok) {
+    // Before refusing, ask the primary: a replica may not have the account or its new
+    // password yet. Every failure pays this read, so it tells nothing apart.
+    readPrimaryFromNowOn();
+    const fresh = await findUserByEmail(d.db, normalizeEmail(email));
+    if (fresh && fresh.isActive && (fresh.password !== user?.password || !user.isActive)) {
+      user = fresh;
+      result = await verifyPassword(password, fresh.password, cost);
+    }
+  }
   if (!user || !user.isActive || !result.ok) {
     d.log.event("login_failed", { email: d.log.emailRef(email), reason: !user ? "unknown" : !user.isActive ? "inactive" : "password" });
     throw badCredentials();

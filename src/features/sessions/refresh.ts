@@ -7,6 +7,14 @@ import { findRefreshRecord, findSessionState, rotateRecordedToken, rotateSession
 type RefreshResult = { access: string; refresh?: string };
 
 /**
+ * The bookmark successors carry: the one the session's creation wrote, unchanged through the
+ * chain, so racing refreshes still mint identical tokens. Tokens from before bookmarks (and
+ * simplejwt's) pass none on: their sessions are old enough to be on every replica, except an
+ * adoption a moment ago, whose first profile read may then need the primary's answer.
+ */
+const bookmarkOf = (claims: TokenClaims) => claims.bm;
+
+/**
  * simplejwt's TokenRefreshView with rotation and reuse detection. A refresh token is a
  * (session, generation); a rotation moves the session row to the next generation in one
  * conditional UPDATE and inserts nothing. A retired generation shown again within
@@ -29,7 +37,7 @@ export async function refreshSession(d: Deps, token: string): Promise<RefreshRes
   if (cfg.ROTATE_REFRESH_TOKENS && claims.sid && isGenuineGeneration(cfg, claims)) {
     // The usual refresh: one statement. Anything unusual falls through to the read below.
     const next = await rotateSession(d.db, { ...rotation, sessionId: claims.sid, generation: claims.gen! }, !cfg.BLACKLIST_AFTER_ROTATION);
-    if (next !== null) return generationPair(d, claims.user_id, claims.sid, next, Math.floor(now / 1000));
+    if (next !== null) return generationPair(d, claims.user_id, claims.sid, next, Math.floor(now / 1000), bookmarkOf(claims));
   }
   const found = await locateRefreshToken(d, claims, true);
   const state = found?.state;
@@ -44,7 +52,7 @@ export async function refreshSession(d: Deps, token: string): Promise<RefreshRes
   }
   if (generation < state.generation) {
     if (withinReuseWindow(cfg, state, generation, now)) {
-      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(state.rotatedAt!.getTime() / 1000));
+      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(state.rotatedAt!.getTime() / 1000), bookmarkOf(claims));
     }
     if (cfg.BLACKLIST_AFTER_ROTATION) {
       await revokeFamily(d, sessionId, claims.user_id, "refresh_token_reuse");
@@ -53,11 +61,11 @@ export async function refreshSession(d: Deps, token: string): Promise<RefreshRes
   }
   // A simplejwt token adopted just now (its generation 0 is live): rotate it like any other.
   const next = await rotateSession(d.db, { ...rotation, sessionId, generation }, !cfg.BLACKLIST_AFTER_ROTATION);
-  if (next !== null) return generationPair(d, claims.user_id, sessionId, next, Math.floor(now / 1000));
+  if (next !== null) return generationPair(d, claims.user_id, sessionId, next, Math.floor(now / 1000), bookmarkOf(claims));
   // Another first use of the same token rotated it in between: it gets that successor.
   const after = await findSessionState(d.db, sessionId);
   if (after && usable(after, claims, rotation) && withinReuseWindow(cfg, after, generation, Date.now())) {
-    return generationPair(d, claims.user_id, sessionId, after.generation, Math.floor(after.rotatedAt!.getTime() / 1000));
+    return generationPair(d, claims.user_id, sessionId, after.generation, Math.floor(after.rotatedAt!.getTime() / 1000), bookmarkOf(claims));
   }
   throw tokenInvalid();
 }
@@ -97,14 +105,14 @@ async function refreshRecorded(d: Deps, claims: TokenClaims, raced = false): Pro
     // Its retirement moved the session to the generation it minted; racers within the window get that pair.
     const sameRotation = state.rotatedAt?.getTime() === record.rotatedAt.getTime();
     if (sameRotation && now - record.rotatedAt.getTime() <= cfg.REFRESH_REUSE_INTERVAL * 1000) {
-      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(record.rotatedAt.getTime() / 1000));
+      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(record.rotatedAt.getTime() / 1000), bookmarkOf(claims));
     }
     await revokeFamily(d, sessionId, claims.user_id, "refresh_token_reuse");
     throw tokenInvalid();
   }
   const expiresAt = (Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000;
   const next = await rotateRecordedToken(d.db, jtiHash, { sessionId, userId: claims.user_id, now, expiresAt, createdAfter });
-  if (next !== null) return generationPair(d, claims.user_id, sessionId, next, Math.floor(now / 1000));
+  if (next !== null) return generationPair(d, claims.user_id, sessionId, next, Math.floor(now / 1000), bookmarkOf(claims));
   // A racer retired it first: answer as its twin (once; a second miss is a real refusal).
   if (!raced) return refreshRecorded(d, claims, true);
   throw tokenInvalid();

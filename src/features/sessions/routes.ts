@@ -1,3 +1,4 @@
+import { consistency } from "../../kernel/http/context";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { booleanField } from "../../kernel/http/fields";
 import { authErrors, bearer, body, json, UserError, userErrors } from "../../kernel/http/openapi";
@@ -32,7 +33,7 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       tags: ["sessions"],
       summary: "The caller's live sessions",
       security: bearer,
-      middleware: [requireAccessToken] as const,
+      middleware: [consistency("revocation"), requireAccessToken] as const,
       responses: { 200: json(z.array(Session), "Live sessions, most recently used first"), ...authErrors },
     }),
     async (c) => {

@@ -3,6 +3,7 @@ import type { Config } from "../../kernel/config";
 import { randomHex } from "../../kernel/crypto";
 import type { Deps } from "../../kernel/deps";
 import { AppError } from "../../kernel/errors";
+import { currentBookmark, startAtBookmark } from "../../kernel/storage";
 import type { User } from "../account/schema";
 import { findUserById } from "../account/store";
 import { deriveId, generationJti, isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
@@ -30,8 +31,16 @@ export const sessionCreatedAfter = (config: Config, now: number) => (config.SESS
  * generation) and the time from the rotation, so every racing refresh of the previous
  * generation mints exactly these tokens.
  */
-export async function generationPair(d: Deps, userId: number, sessionId: string, generation: number, issuedAt: number, amr?: string[]): Promise<TokenPair> {
-  const base = { userId, sessionId, issuedAt };
+export async function generationPair(
+  d: Deps,
+  userId: number,
+  sessionId: string,
+  generation: number,
+  issuedAt: number,
+  bookmark: string | undefined,
+  amr?: string[],
+): Promise<TokenPair> {
+  const base = { userId, sessionId, issuedAt, bookmark };
   const [refresh, access] = await Promise.all([
     mintToken(d.config, { ...base, type: "refresh", generation, jti: generationJti(d.config, sessionId, generation, "refresh") }),
     mintToken(d.config, { ...base, type: "access", jti: generationJti(d.config, sessionId, generation, "access"), amr }),
@@ -65,7 +74,9 @@ export async function openSession(
     },
     extra,
   );
-  return created ? generationPair(d, user.id, sessionId, 0, Math.floor(now / 1000), amr) : null;
+  // The bookmark of this write travels in the tokens (unchanged through rotations, so racers
+  // still mint identical ones): a replica read with them sees at least this session.
+  return created ? generationPair(d, user.id, sessionId, 0, Math.floor(now / 1000), currentBookmark(), amr) : null;
 }
 
 export async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
@@ -172,6 +183,7 @@ function refreshRefusal(config: Deps["config"], state: SessionState | undefined,
  */
 export async function checkToken(d: Deps, token: string): Promise<void> {
   const claims = await verifyToken(d.config, token);
+  startAtBookmark(claims.bm);
   const now = Date.now();
   if (claims.token_type === "refresh") {
     if (claims.sid && claims.gen === undefined) {
@@ -216,6 +228,7 @@ export async function authenticate(d: Deps, token: string): Promise<Authenticate
     if (err instanceof AppError && err.code === "token_not_valid") throw bearerTokenInvalid();
     throw err;
   }
+  startAtBookmark(claims.bm);
   const row = await findUserWithSession(d.db, claims.user_id, claims.sid);
   if (!row || !row.user.isActive) throw bearerTokenInvalid();
   if (claims.sid ? row.sessionUserId !== row.user.id || row.sessionRevokedAt : !legacyTokenAlive(row.user, claims)) throw bearerTokenInvalid();

@@ -1,3 +1,4 @@
+import { consistency } from "../../kernel/http/context";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { body, Empty, json, tokenErrors } from "../../kernel/http/openapi";
 import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
@@ -19,6 +20,7 @@ export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       path: "/api/token",
       tags: ["token"],
       summary: "Obtain a token pair (simplejwt TokenObtainPairView)",
+      middleware: [consistency("replica")] as const,
       request: body(TokenObtainBody),
       responses: { 200: json(z.union([TokenPair, MfaRequiredToken]), "A new session's pair, or (MFA) an mfa_token for /api/user/mfa/verify/"), ...tokenErrors },
     }),
@@ -50,6 +52,7 @@ export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       path: "/api/token/verify",
       tags: ["token"],
       summary: "Check a token's signature and claims",
+      middleware: [consistency("revocation")] as const,
       request: body(VerifyBody),
       responses: { 200: json(Empty, "Valid"), ...tokenErrors },
     }),

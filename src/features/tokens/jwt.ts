@@ -22,6 +22,8 @@ export interface TokenClaims {
   sid?: string;
   /** The session's refresh generation this token belongs to; absent on tokens minted before sessions had one. */
   gen?: number;
+  /** D1 bookmark of the write that created the session: replica reads with this token start there. */
+  bm?: string;
   /** RFC 8176 authentication methods of the login, on access tokens of a two-factor login (["pwd","otp"]). */
   amr?: string[];
 }
@@ -34,6 +36,7 @@ export interface MintInput {
   userId: number;
   sessionId?: string;
   generation?: number;
+  bookmark?: string;
   /** Seconds since the epoch; fixed by callers that must mint the same token twice. */
   issuedAt?: number;
   jti?: string;
@@ -53,6 +56,7 @@ export async function mintToken(config: Config, input: MintInput): Promise<{ tok
     user_id: input.userId,
     ...(input.sessionId ? { sid: input.sessionId } : {}),
     ...(input.generation !== undefined ? { gen: input.generation } : {}),
+    ...(input.bookmark ? { bm: input.bookmark } : {}),
     ...(input.amr && input.type === "access" ? { amr: input.amr } : {}),
   };
   const { sign } = await keyring(config);
@@ -136,6 +140,7 @@ function toClaims(p: Record<string, unknown>): TokenClaims {
     user_id: userId as number,
     ...(typeof p.sid === "string" ? { sid: p.sid } : {}),
     ...(typeof p.gen === "number" ? { gen: p.gen } : {}),
+    ...(typeof p.bm === "string" && p.bm.length <= 128 ? { bm: p.bm } : {}),
     ...(Array.isArray(p.amr) && p.amr.every((m) => typeof m === "string") ? { amr: p.amr as string[] } : {}),
   };
 }

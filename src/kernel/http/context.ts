@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { getConfig } from "../config";
 import { buildDeps } from "../deps";
 import { createLogger } from "../log";
+import { withRequestStorage, declareConsistency, type Consistency } from "../storage";
 import { throttle } from "./throttle";
 import type { AppEnv } from "./types";
 
@@ -33,7 +34,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     ),
   );
   try {
-    await next();
+    await withRequestStorage(c.env.DB, config.REVOCATION_CONSISTENCY === "strict", () => next());
   } finally {
     log.event("request", {
       method: c.req.method,
@@ -44,3 +45,10 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     });
   }
 });
+
+/** A route's D1 consistency, declared in its middleware list before anything reads (see kernel/storage.ts). */
+export const consistency = (level: Consistency) =>
+  createMiddleware<AppEnv>(async (_, next) => {
+    declareConsistency(level);
+    await next();
+  });
