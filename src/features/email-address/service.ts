@@ -75,7 +75,8 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
   if (taken) {
     await issueDecoy(d, "change_email", ttl);
     d.log.event("email_change_requested", { user_id: user.id, new_address_free: false });
-    sendAfterAnswer(d, "email_change", user.id, [() => changeTakenMail(target), notifyOld]);
+    // To the address as its account has it; an inactive account gets no mail (as for resets).
+    sendAfterAnswer(d, "email_change", user.id, taken.isActive ? [() => changeTakenMail(taken.email), notifyOld] : [notifyOld]);
     return;
   }
   const link = await issueLink(d, { purpose: "change_email", userId: user.id, email: user.email, newEmail: target, ttlSeconds: ttl, base });

@@ -37,15 +37,13 @@ export async function saveMailToken(db: Db, t: NewMailToken): Promise<void> {
 
 /**
  * For an address without an account: the same batch of two statements in one D1 round trip,
- * applying to nothing (no user has id 0, and the insert selects no row), so a known and an
- * unknown address wait on the same work and nothing is left behind.
+ * applying to nothing (no user has id 0; the fresh random hash names no row), so a known and
+ * an unknown address wait on the same work and nothing is left behind.
  */
 export async function saveDecoyToken(db: Db, purpose: MailPurpose, tokenHash: string, now: Date, expiresAt: Date): Promise<void> {
   await db.batch([
     db.delete(mailTokens).where(and(eq(mailTokens.userId, 0), eq(mailTokens.purpose, purpose))),
-    db.run(
-      sql`insert into ${mailTokens} (token_hash, purpose, user_id, email, created_at, expires_at) select ${tokenHash}, ${purpose}, 0, '', ${now.getTime()}, ${expiresAt.getTime()} where 0`,
-    ),
+    db.update(mailTokens).set({ createdAt: now, expiresAt }).where(eq(mailTokens.tokenHash, tokenHash)),
   ]);
 }
 
