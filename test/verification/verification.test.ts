@@ -259,3 +259,20 @@ describe("POST /api/user/verify-email/{uid}/{token}/", () => {
     expect(mailbox.mails.at(-1)!.text).toContain("1 hour");
   });
 });
+
+describe("reset links on the mailed-link core", () => {
+  it("a reset link dies when the account's address changed after it was sent", async () => {
+    const u = await registerUser();
+    const before = mailbox.countFor(u.email);
+    await api("/api/user/send-reset-password-email/", { body: { email: u.email } });
+    const link = linkFrom(await mailbox.waitFor(u.email, 5000, before));
+    const { id } = (await row(u.email))!;
+    const stored = await env.DB.prepare("SELECT token_hash, email, password_version FROM mail_tokens WHERE user_id = ? AND purpose = 'password_reset'").bind(id).first<Record<string, unknown>>();
+    expect(stored).toMatchObject({ email: u.email, password_version: 0 });
+    expect(JSON.stringify(stored)).not.toContain(link.token);
+    await env.DB.prepare("UPDATE users SET email = ? WHERE id = ?").bind(uniqueEmail("moved"), id).run();
+    const res = await api(`/api/user/reset-password/${link.uid}/${link.token}/`, { body: { password: "Fresh-Meadow-2024", password2: "Fresh-Meadow-2024" } });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(INVALID);
+  });
+});

@@ -34,11 +34,13 @@ export interface IssueLink {
   ttlSeconds: number;
   /** `<base>/<uid>/<token>/` */
   base: string;
+  /** A token made by the caller (reset also keeps the contract's KV record of its hash); default: a new one. */
+  token?: string;
 }
 
 /** A new link, stored hashed as the only live one of its (user, purpose). Returns the URL for the mail. */
 export async function issueLink(d: Deps, l: IssueLink): Promise<string> {
-  const token = randomToken(32);
+  const token = l.token ?? randomToken(32);
   const now = new Date();
   await saveMailToken(d.db, {
     tokenHash: sha256Hex(token),
