@@ -276,3 +276,18 @@ describe("reset links on the mailed-link core", () => {
     expect(res.body).toEqual(INVALID);
   });
 });
+
+describe("cleanup", () => {
+  it("the daily job deletes links that expired more than a day ago, and only those", async () => {
+    const { deleteExpiredMailLinks } = await import("../../src/features/mailed-links/cleanup");
+    const u = await registerUser();
+    await requestLink(u.email);
+    const { id } = (await row(u.email))!;
+    const count = async () => (await env.DB.prepare("SELECT count(*) AS n FROM mail_tokens WHERE user_id = ?").bind(id).first<{ n: number }>())!.n;
+    await deleteExpiredMailLinks(env as never);
+    expect(await count()).toBe(1);
+    await env.DB.prepare("UPDATE mail_tokens SET expires_at = ? WHERE user_id = ?").bind(Date.now() - 2 * 86_400_000, id).run();
+    await deleteExpiredMailLinks(env as never);
+    expect(await count()).toBe(0);
+  });
+});
