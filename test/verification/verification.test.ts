@@ -291,3 +291,13 @@ describe("cleanup", () => {
     expect(await count()).toBe(0);
   });
 });
+
+describe("uids", () => {
+  it("a uid counts only in its canonical base64url spelling", async () => {
+    const { decodeUid, encodeUid } = await import("../../src/features/mailed-links/service");
+    expect(encodeUid(60)).toBe("NjA");
+    expect(decodeUid("NjA")).toBe(60);
+    expect(decodeUid("NjB")).toBeNull(); // atob alone would read it as "60" too
+    expect(decodeUid("MA")).toBeNull(); // "0"
+  });
+});

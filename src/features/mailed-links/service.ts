@@ -19,7 +19,10 @@ export function decodeUid(uid: string): number | null {
   const bytes = fromBase64url(uid);
   if (!bytes) return null;
   const text = new TextDecoder().decode(bytes);
-  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : null;
+  if (!/^[1-9]\d{0,15}$/.test(text)) return null;
+  // One spelling per id: atob ignores the unused bits of a last character ("NjA" and "NjB"
+  // both decode to "60"), so a uid counts only in its canonical form.
+  return encodeUid(Number(text)) === uid ? Number(text) : null;
 }
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
