@@ -2,7 +2,9 @@
 // Runs the deployed bundle on workerd (Miniflare's API, the bindings of wrangler.toml, rate
 // limits lifted), then sends interleaved requests one at a time and prints the median
 // latency of: login with a registered e-mail and a wrong password vs an unknown e-mail (and
-// an inactive account), and the reset-mail request for a registered vs an unknown e-mail.
+// an inactive account), the reset-mail request for a registered vs an unknown e-mail, the
+// verification-mail request for an unverified vs an unknown e-mail, and the e-mail change
+// request to a free vs an already registered new address (link vs notice).
 // Target: medians within 10 % of each other. Exits 0 either way (a report, not a test).
 //
 // Then, apart (each sample costs about a second of CPU), the gap that users imported from
@@ -72,7 +74,7 @@ try {
           ratelimits: b.ratelimits,
           // Straight to the worker's own socket: no Miniflare entry worker sharing its thread.
           unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-          bindings: { ...b.vars, JWT_SIGNING_KEY: randomBytes(48).toString("base64url"), MAIL_API_KEY: process.env.TIMING_NO_MAIL ? "" : "timing", MAIL_API_URL: mail.url },
+          bindings: { ...b.vars, ACCESS_TOKEN_LIFETIME: "3600", JWT_SIGNING_KEY: randomBytes(48).toString("base64url"), MAIL_API_KEY: process.env.TIMING_NO_MAIL ? "" : "timing", MAIL_API_URL: mail.url },
         },
       ],
     }),
@@ -83,15 +85,15 @@ try {
   for (const m of readMigrations(ROOT, config)) for (const stmt of m.statements) await db.prepare(stmt).run();
 
   let ip = 0;
-  const post = async (path, body) => {
+  const post = async (path, body, token) => {
     const started = performance.now();
     const res = await fetch(url + path, {
       method: "POST",
-      headers: { "content-type": "application/json", "cf-connecting-ip": `198.51.100.${ip++ % 250}` },
+      headers: { "content-type": "application/json", "cf-connecting-ip": `198.51.100.${ip++ % 250}`, ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
-    await res.arrayBuffer();
-    return { status: res.status, ms: performance.now() - started };
+    const text = await res.text();
+    return { status: res.status, ms: performance.now() - started, text };
   };
 
   const known = `timing.${Date.now()}@example.com`;
@@ -103,6 +105,11 @@ try {
     if (r.status !== 201) throw new Error(`seeding failed: ${r.status}`);
   }
   await db.prepare("UPDATE users SET is_active = 0 WHERE email = ?").bind(inactive).run();
+  // The e-mail change: a signed-in user asks for a free address (a link) and a registered one (a notice).
+  const changer = `changer.${Date.now()}@example.com`;
+  const seeded = await post("/api/user/register/", { email: changer, name: "Changer", password: PASSWORD, password2: PASSWORD, tc: true });
+  const access = JSON.parse(seeded.text).token.access;
+  const freeAddress = `free.${Date.now()}@example.com`;
 
   const kinds = {
     "login: registered e-mail, wrong password": () => post("/api/user/login/", { email: known, password: "wrong-password-1" }),
@@ -110,12 +117,19 @@ try {
     "login: inactive account": () => post("/api/user/login/", { email: inactive, password: PASSWORD }),
     "reset: registered e-mail": () => post("/api/user/send-reset-password-email/", { email: known }),
     "reset: unknown e-mail": () => post("/api/user/send-reset-password-email/", { email: unknown }),
+    "verification: unverified e-mail": () => post("/api/user/send-verification-email/", { email: known }),
+    "verification: unknown e-mail": () => post("/api/user/send-verification-email/", { email: unknown }),
+    "change-email: free new address": () => post("/api/user/change-email/", { new_email: freeAddress, current_password: PASSWORD }, access),
+    "change-email: registered new address": () => post("/api/user/change-email/", { new_email: known, current_password: PASSWORD }, access),
   };
   const samples = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
   // Warm-up (first bcrypt of the isolate builds the dummy hash), then interleave the kinds
   // in a fresh random order each round, so neither drift in the machine's load nor what
   // ran just before (a bcrypt, a mail going out) favours one kind.
-  for (const run of Object.values(kinds)) await run();
+  for (const [name, run] of Object.entries(kinds)) {
+    const r = await run();
+    if (!name.startsWith("login") && r.status !== 200) throw new Error(`${name}: ${r.status} ${r.text}`);
+  }
   const entries = Object.entries(kinds);
   for (let i = 0; i < SAMPLES; i++) {
     for (let j = entries.length - 1; j > 0; j--) {
@@ -142,6 +156,8 @@ try {
   compare("login: registered e-mail, wrong password", "login: unknown e-mail");
   compare("login: registered e-mail, wrong password", "login: inactive account");
   compare("reset: registered e-mail", "reset: unknown e-mail");
+  compare("verification: unverified e-mail", "verification: unknown e-mail");
+  compare("change-email: free new address", "change-email: registered new address");
 
   // Imported, never logged in: the hash is still Django's. A wrong password re-hashes nothing,
   // so every probe pays the PBKDF2 again.
@@ -158,7 +174,7 @@ try {
   const [gi, gu] = [median(gap.imported), median(gap.unknown)];
   console.log(`\nimported Django user (pbkdf2_sha256, 260,000 iterations, never logged in here), wrong password: ${gi.toFixed(1)} ms median (n=${PBKDF2_SAMPLES})`);
   console.log(`unknown e-mail, same rounds: ${gu.toFixed(1)} ms; gap ${(gi - gu).toFixed(0)} ms (${(gi / gu).toFixed(1)}x)`);
-  console.log(`mails the fake provider received: ${mail.stats?.received ?? "n/a"} (one per registered-address reset request)`);
+  console.log(`mails the fake provider received: ${mail.stats?.received ?? "n/a"} (one per registered-address reset or verification request, two per e-mail change request)`);
 } finally {
   await mf?.dispose().catch(() => {});
   await mail?.close();

@@ -36,6 +36,21 @@ const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "appl
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn(process.execPath, [wrangler, "dev", ...process.argv.slice(2)], { stdio: "inherit" });
+// Mails link to the worker's own pages (reset, verification, e-mail change) unless the
+// developer names a front end: wrangler.toml's PASSWORD_RESET_URL (a front end at
+// localhost:3000, the deployed default) is emptied for this run only, and an empty var means
+// "unset" to the worker. A URL given with --var or in .dev.vars is kept.
+const args = process.argv.slice(2);
+const devVars = readFileSync(".dev.vars", "utf8");
+const ownPages = [];
+for (const name of ["PASSWORD_RESET_URL", "EMAIL_VERIFICATION_URL", "EMAIL_CHANGE_URL"]) {
+  const given = args.some((a) => a.includes(`${name}:`)) || new RegExp(`^\\s*${name}\\s*=\\s*\\S`, "m").test(devVars);
+  if (!given) ownPages.push("--var", `${name}:`);
+}
+if (ownPages.length) {
+  console.log("Mails link to this worker's own pages; the links are printed here (pass --var PASSWORD_RESET_URL:<url> for a front end).");
+}
+
+const dev = spawn(process.execPath, [wrangler, "dev", ...ownPages, ...args], { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 0)));

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { accountRoutes } from "./features/account/routes";
+import { emailAddressRoutes } from "./features/email-address/routes";
 import { mountDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { mfaRoutes } from "./features/mfa/routes";
@@ -30,7 +31,8 @@ const routes = app
   .route("/", sessionRoutes)
   .route("/", tokenRoutes)
   .route("/", healthRoutes)
-  .route("/", mfaRoutes);
+  .route("/", mfaRoutes)
+  .route("/", emailAddressRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 mountDocs(app);

@@ -1,4 +1,5 @@
 import app from "./app";
+import { deleteExpiredMailLinks } from "./features/mailed-links/cleanup";
 import { deleteExpiredRecords } from "./features/sessions/cleanup";
 import type { Env } from "./kernel/config";
 import { withRequestStorage } from "./kernel/storage";
@@ -8,7 +9,7 @@ export type { AppType } from "./app";
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
-    // Through a D1 session like every request, on the primary (it only writes).
-    ctx.waitUntil(withRequestStorage(env.DB, true, () => deleteExpiredRecords(env)));
+    // Through a D1 session like every request, on the primary (they only write).
+    ctx.waitUntil(withRequestStorage(env.DB, true, () => Promise.all([deleteExpiredRecords(env), deleteExpiredMailLinks(env)])));
   },
 } satisfies ExportedHandler<Env>;

@@ -556,17 +556,20 @@ function rowValues(u) {
     sqlIntegerOrNull(u.lastLogin),
     sqlInteger(u.createdAt),
     sqlInteger(u.updatedAt),
+    // Django never verified addresses; its active users count as verified (they predate it).
+    String(bit(u.isActive)),
   ].join(", ")})`;
 }
 
-const UPSERT_HEAD = "INSERT INTO users (id, email, name, tc, is_active, is_admin, password, last_login, created_at, updated_at) VALUES\n";
+const UPSERT_HEAD = "INSERT INTO users (id, email, name, tc, is_active, is_admin, password, last_login, created_at, updated_at, email_verified) VALUES\n";
 const UPSERT_TAIL = [
   "",
   "ON CONFLICT(id) DO UPDATE SET",
   "  email = excluded.email, name = excluded.name, tc = excluded.tc, is_active = excluded.is_active, is_admin = excluded.is_admin,",
   `  password = CASE WHEN ${REPLACEABLE} THEN excluded.password ELSE users.password END,`,
   `  last_login = CASE WHEN ${NEWER_LOGIN} THEN excluded.last_login ELSE users.last_login END,`,
-  "  created_at = excluded.created_at, updated_at = max(users.updated_at, excluded.updated_at)",
+  "  created_at = excluded.created_at, updated_at = max(users.updated_at, excluded.updated_at),",
+  "  email_verified = max(users.email_verified, excluded.email_verified)",
   "WHERE lower(users.email) = lower(excluded.email) AND (",
   "  users.email IS NOT excluded.email OR users.name IS NOT excluded.name OR users.tc IS NOT excluded.tc",
   "  OR users.is_active IS NOT excluded.is_active OR users.is_admin IS NOT excluded.is_admin",

@@ -53,6 +53,13 @@ const ConfigSchema = z.object({
   PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
   // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
   PASSWORD_RESET_URL: z.string().url().optional(),
+  // none: Django's behaviour; optional: a verification mail at registration; mandatory: and no tokens until verified.
+  EMAIL_VERIFICATION: z.enum(["none", "optional", "mandatory"]).default("none"),
+  EMAIL_VERIFICATION_TIMEOUT: z.coerce.number().int().min(60).default(86400),
+  // Unset: links point at the worker's own pages (/verify-email/..., /confirm-email-change/...).
+  EMAIL_VERIFICATION_URL: z.string().url().optional(),
+  // Unset: e-mail change links point at the worker's own page (/confirm-email-change/...).
+  EMAIL_CHANGE_URL: z.string().url().optional(),
   // "log" prints mails, links included, to the log when no MAIL_API_KEY is set: only ever
   // chosen explicitly (npm run dev does); "http" without a key answers 503 on mail routes.
   MAIL_TRANSPORT: z.enum(["http", "log"]).default("http"),
@@ -84,6 +91,10 @@ export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KE
   logKey: Uint8Array;
   /** Reset base URL without its trailing slash, so links never carry "//"; undefined: the worker's own page. */
   resetUrl: string | undefined;
+  /** Verification base URL without its trailing slash; undefined: the worker's own page. */
+  verifyUrl: string | undefined;
+  /** E-mail change base URL without its trailing slash; undefined: the worker's own page. */
+  changeEmailUrl: string | undefined;
   /** MFA_ENCRYPTION_KEY's entries, first = current; empty: MFA is unavailable (503). */
   mfaKeys: string[];
 }
@@ -142,11 +153,13 @@ function build(env: Env): Config {
   }
   const rest = { ...parsedRest, mfaKeys };
   const resetUrl = rest.PASSWORD_RESET_URL?.replace(/\/+$/, "");
+  const verifyUrl = rest.EMAIL_VERIFICATION_URL?.replace(/\/+$/, "");
+  const changeEmailUrl = rest.EMAIL_CHANGE_URL?.replace(/\/+$/, "");
   if (rest.JWT_ALGORITHM !== "HS256") {
     const keys = parsePrivateKeys(JWT_PRIVATE_KEYS, rest.JWT_ALGORITHM);
     if (typeof keys === "string") throw configError(keys);
     const logKey = pseudonymKey(PSEUDONYM_KEY, keys[0]!.d);
-    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl };
+    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl, verifyUrl, changeEmailUrl };
   }
   const signingKey = new TextEncoder().encode(JWT_SIGNING_KEY ?? "");
   if (signingKey.byteLength < MIN_KEY_BYTES) {
@@ -155,7 +168,7 @@ function build(env: Env): Config {
     );
   }
   if (JWT_SIGNING_KEY === EXAMPLE_SIGNING_KEY) throw configError("JWT_SIGNING_KEY is the placeholder of .dev.vars.example: generate a secret (openssl rand -base64 48)");
-  return { ...rest, signingKey, privateKeys: [], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl };
+  return { ...rest, signingKey, privateKeys: [], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl, verifyUrl, changeEmailUrl };
 }
 
 /**

@@ -112,6 +112,9 @@ describe("import of a Django dumpdata file", () => {
     // normalize_email: the domain is lower-cased, the local part kept.
     expect((await row(42))!.email).toBe("Grace.Hopper@example.org");
     expect((await row(9))!.is_active).toBe(0);
+    // Imported active Django users count as verified; inactive ones do not.
+    expect((await row(1))!.email_verified).toBe(1);
+    expect((await row(9))!.email_verified).toBe(0);
 
     const second = await importDump(dump);
     expect(counts(second.plan)).toEqual({ read: 4, inserted: 0, updated: 0, unchanged: 4, rejected: 0 });

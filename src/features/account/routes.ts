@@ -4,6 +4,8 @@ import { authErrors, bearer, body, json, Msg, UserError, userErrors } from "../.
 import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
+import { RegisteredUnverified } from "../email-address/schemas";
+import { verifyLinkBase } from "../email-address/service";
 import { MFA_MSG } from "../mfa/messages";
 import { MfaRequired } from "../mfa/schemas";
 import { isMfaChallenge } from "../mfa/service";
@@ -22,11 +24,16 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       summary: "Create an account and sign in",
       middleware: [consistency("replica")] as const,
       request: body(RegisterBody),
-      responses: { 201: json(TokenMsg, "Registered; a token pair for the new session"), ...userErrors },
+      responses: {
+        201: json(z.union([TokenMsg, RegisteredUnverified]), "Registered; a token pair for the new session (EMAIL_VERIFICATION=mandatory: none until verified)"),
+        ...userErrors,
+      },
     }),
     async (c) => {
       await throttle(c, [["REGISTER_IP_LIMITER", clientIp(c)]]);
-      const token = await register(c.get("deps"), c.req.valid("json"));
+      const d = c.get("deps");
+      const token = await register(d, c.req.valid("json"), verifyLinkBase(d, new URL(c.req.url).origin));
+      if (!token) return c.json({ msg: ACCOUNT_MSG.registered, verification_required: true as const }, 201);
       return c.json({ token, msg: ACCOUNT_MSG.registered }, 201);
     },
   )
@@ -38,7 +45,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       summary: "Sign in with e-mail and password",
       middleware: [consistency("replica")] as const,
       request: body(LoginBody),
-      responses: { 200: json(z.union([TokenMsg, MfaRequired]), "Signed in, or (MFA) an mfa_token for /api/user/mfa/verify/"), 401: json(UserError, "Email or Password is not Valid"), ...userErrors },
+      responses: { 200: json(z.union([TokenMsg, MfaRequired]), "Signed in, or (MFA) an mfa_token for /api/user/mfa/verify/"), 401: json(UserError, "Email or Password is not Valid"), 403: json(UserError, "EMAIL_VERIFICATION=mandatory: the address is not verified (after a right password)"), ...userErrors },
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");

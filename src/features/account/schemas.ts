@@ -24,5 +24,6 @@ export const Profile = z
     updated_at: z.string(),
     last_login: z.string().nullable(),
     mfa_enabled: z.boolean(),
+    email_verified: z.boolean(),
   })
   .openapi("Profile");

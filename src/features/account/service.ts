@@ -5,6 +5,7 @@ import { fieldErrors, type FieldErrors } from "../../kernel/errors";
 import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword } from "../passwords/hashing";
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
+import { assertMayGetTokens, sendVerificationAtRegistration } from "../email-address/service";
 import { startMfaLogin, type MfaChallenge } from "../mfa/service";
 import { openSession, type TokenPair } from "../sessions/service";
 import { recordPasswordFailure } from "../sessions/store";
@@ -19,7 +20,7 @@ import { findUserByEmail, insertUser, rehashStatement, replacePasswordEndingSess
  * confirmation. The unique index on lower(email) decides races: of two concurrent
  * registrations of one address exactly one inserts.
  */
-export async function register(d: Deps, r: RegisterBody): Promise<TokenPair> {
+export async function register(d: Deps, r: RegisterBody, verifyLinkBase: string): Promise<TokenPair | null> {
   const email = normalizeEmail(r.email);
   // Two independent D1 reads (the address, the common-password list): asked at once.
   const [existing, rules] = await Promise.all([findUserByEmail(d.db, email), newPasswordProblems(d, r.password, r)]);
@@ -29,10 +30,15 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair> {
   if (rules.length) problems.password = rules;
   if (Object.keys(problems).length) throw fieldErrors(problems);
   assertPasswordsMatch(r.password, r.password2);
+  // optional and mandatory mail a verification link: no account without a way to send it (503).
+  if (d.config.EMAIL_VERIFICATION !== "none") d.mailer();
 
   const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config.BCRYPT_COST) });
   if (!user) throw emailTaken();
   d.log.event("user_registered", { user_id: user.id });
+  if (d.config.EMAIL_VERIFICATION !== "none") await sendVerificationAtRegistration(d, user, verifyLinkBase);
+  // mandatory: no session until the address is verified.
+  if (d.config.EMAIL_VERIFICATION === "mandatory") return null;
   const pair = await openSession(d, user);
   // Only a reset within the same instant could move the version of a brand-new account.
   if (!pair) throw badCredentials();
@@ -67,6 +73,8 @@ export async function login(d: Deps, email: string, password: string): Promise<T
     d.log.event("login_failed", { email: d.log.emailRef(email), reason: !user ? "unknown" : !user.isActive ? "inactive" : "password" });
     throw badCredentials();
   }
+  // mandatory mode: an unverified address gets no tokens, told only after the password was right.
+  assertMayGetTokens(d, user);
   const extra = [];
   // Imported Django hashes and hashes of an older cost are upgraded while the password is at hand.
   if (result.needsRehash) extra.push(rehashStatement(d.db, user.id, user.password, await hashPassword(password, cost)));
@@ -147,5 +155,6 @@ export function profileOf(user: User) {
     updated_at: user.updatedAt.toISOString(),
     last_login: user.lastLogin?.toISOString() ?? null,
     mfa_enabled: user.mfaEnabled,
+    email_verified: user.emailVerified,
   };
 }

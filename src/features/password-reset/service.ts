@@ -1,7 +1,9 @@
-import { base64url, fromBase64url, randomToken, sha256Hex } from "../../kernel/crypto";
+import { randomToken, sha256Hex } from "../../kernel/crypto";
 import type { Deps } from "../../kernel/deps";
 import { normalizeEmail } from "../../kernel/email";
 import { findUserByEmail, findUserById, replacePasswordEndingSessions } from "../account/store";
+import { inspectLink, issueDecoy, issueLink } from "../mailed-links/service";
+import { markMailTokenUsed } from "../mailed-links/store";
 import { hashPassword } from "../passwords/hashing";
 import { assertPasswordRules } from "../passwords/policy";
 import { resetPasswordMail } from "./mail";
@@ -11,23 +13,15 @@ import { deleteResetLink, findNewestResetLink, saveDecoyLink, saveResetLink } fr
 // A turn of the event loop is not enough: the runtime may still be delivering the answer.
 const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 25));
 
-/** Django's urlsafe_base64_encode(force_bytes(pk)), so links keep the Django shape. */
-const encodeUid = (id: number) => base64url(new TextEncoder().encode(String(id)));
-
-function decodeUid(uid: string): number | null {
-  const bytes = fromBase64url(uid);
-  if (!bytes) return null;
-  const text = new TextDecoder().decode(bytes);
-  if (!/^[1-9]\d{0,15}$/.test(text)) return null;
-  // Only the canonical spelling: base64 leaves slack in the last character's low bits, and a
-  // link whose uid was altered must not work merely because it decodes to the same id.
-  return encodeUid(Number(text)) === uid ? Number(text) : null;
-}
-
 /**
  * Sends a reset link to an active account; for any other address does the same shape of
- * work (one D1 read, two KV writes, nothing awaited after them) and sends nothing, so
- * neither the answer nor its timing tells the two apart. The mail goes out after the answer.
+ * work (one D1 read, then two KV writes and one D1 batch at once, nothing awaited after
+ * them) and sends nothing, so neither the answer nor its timing tells the two apart. The
+ * mail goes out after the answer.
+ *
+ * The link lives on the mailed-link core (mail_tokens in D1: newest only, bound to the
+ * address, spent by a conditional write), which decides; the contract's KV record of the
+ * nonce's hash (300 s TTL) is kept beside it and must be there too.
  */
 export async function requestReset(d: Deps, email: string, linkBase: string): Promise<void> {
   // Before anything is stored, and for known and unknown addresses alike.
@@ -38,12 +32,14 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
   const ttl = d.config.PASSWORD_RESET_TIMEOUT;
   if (!user || !user.isActive) {
     const ref = d.log.emailRef(email);
-    await saveDecoyLink(d.kv, hash, ref, ttl);
+    await Promise.all([saveDecoyLink(d.kv, hash, ref, ttl), issueDecoy(d, "password_reset", ttl)]);
     d.log.event("reset_requested", { email: ref, known: false });
     return;
   }
-  await saveResetLink(d.kv, hash, { u: user.id, v: user.passwordVersion }, ttl);
-  const link = `${linkBase}/${encodeUid(user.id)}/${nonce}/`;
+  const [, link] = await Promise.all([
+    saveResetLink(d.kv, hash, { u: user.id, v: user.passwordVersion }, ttl),
+    issueLink(d, { purpose: "password_reset", userId: user.id, email: user.email, passwordVersion: user.passwordVersion, ttlSeconds: ttl, base: linkBase, token: nonce }),
+  ]);
   d.log.event("reset_requested", { user_id: user.id, known: true });
   // Even composing and starting the send waits for the next turn of the event loop, after
   // the answer has left: a registered address must not answer any later than an unknown one.
@@ -59,17 +55,17 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
 
 /**
  * The account a link is for, if the link is live: known nonce, matching uid, the newest
- * link of that user, and issued for the password the user still has.
+ * link of that user (in D1 and in KV), sent to the address the user still has, and issued
+ * for the password the user still has.
  */
 export async function checkResetLink(d: Deps, uid: string, token: string) {
-  const id = decodeUid(uid);
-  if (id === null || !/^[A-Za-z0-9_-]{43}$/.test(token)) throw resetLinkInvalid();
-  const hash = sha256Hex(token);
-  const record = await findNewestResetLink(d.kv, hash, id);
-  if (!record) throw resetLinkInvalid();
-  const user = await findUserById(d.db, id);
-  if (!user || !user.isActive || user.passwordVersion !== record.v) throw resetLinkInvalid();
-  return { user, hash, version: record.v };
+  const state = await inspectLink(d, "password_reset", uid, token);
+  if (!state.live) throw resetLinkInvalid();
+  const id = state.token.userId;
+  const [record, user] = await Promise.all([findNewestResetLink(d.kv, state.tokenHash, id), findUserById(d.db, id)]);
+  if (!record || !user || !user.isActive || user.email !== state.token.email) throw resetLinkInvalid();
+  if (user.passwordVersion !== record.v || state.token.passwordVersion !== record.v) throw resetLinkInvalid();
+  return { user, hash: state.tokenHash, version: record.v };
 }
 
 /**
@@ -83,6 +79,7 @@ export async function confirmReset(d: Deps, uid: string, token: string, password
   const hashed = await hashPassword(password, d.config.BCRYPT_COST);
   const won = await replacePasswordEndingSessions(d.db, { userId: user.id, expectedVersion: version, hash: hashed, now: new Date(), reason: "password_reset" });
   if (!won) throw resetLinkInvalid();
-  await deleteResetLink(d.kv, hash, user.id);
+  // Tidiness only: the version bump above already killed the link (and every older one).
+  await Promise.all([markMailTokenUsed(d.db, hash, new Date()), deleteResetLink(d.kv, hash, user.id)]);
   d.log.event("password_reset", { user_id: user.id });
 }

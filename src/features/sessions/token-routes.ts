@@ -1,6 +1,6 @@
 import { consistency } from "../../kernel/http/context";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { body, Empty, json, tokenErrors } from "../../kernel/http/openapi";
+import { body, Empty, json, notVerifiedTokenError, tokenErrors } from "../../kernel/http/openapi";
 import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
@@ -22,7 +22,7 @@ export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       summary: "Obtain a token pair (simplejwt TokenObtainPairView)",
       middleware: [consistency("replica")] as const,
       request: body(TokenObtainBody),
-      responses: { 200: json(z.union([TokenPair, MfaRequiredToken]), "A new session's pair, or (MFA) an mfa_token for /api/user/mfa/verify/"), ...tokenErrors },
+      responses: { 200: json(z.union([TokenPair, MfaRequiredToken]), "A new session's pair, or (MFA) an mfa_token for /api/user/mfa/verify/"), ...tokenErrors, ...notVerifiedTokenError },
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");

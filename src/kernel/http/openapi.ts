@@ -28,6 +28,8 @@ export const authErrors = {
   401: json(UserError, "Missing, invalid, expired or revoked access token"),
   503: json(UserError, "Temporarily unavailable"),
 };
+/** /api/token/ with EMAIL_VERIFICATION=mandatory: a right password of an unverified address. */
+export const notVerifiedTokenError = { 403: json(TokenError, "EMAIL_VERIFICATION=mandatory: the address is not verified (after a right password)") };
 export const tokenErrors = {
   400: json(TokenError, "Validation failed"),
   401: json(TokenError, "Invalid credentials or token"),

@@ -22,6 +22,11 @@ export const RATE_LIMITS = {
   COSTLY_HASH_LIMITER: { namespace: 1010, limit: 5, period: 60, what: "logins checking an imported PBKDF2 hash, per user" },
   MFA_VERIFY_USER_LIMITER: { namespace: 2001, limit: 10, period: 60, what: "MFA codes (verify, confirm, disable, recovery codes) per user" },
   MFA_VERIFY_IP_LIMITER: { namespace: 2002, limit: 30, period: 60, what: "mfa/verify per client IP" },
+  VERIFY_EMAIL_LIMITER: { namespace: 3001, limit: 5, period: 60, what: "verification mails (API and the page's resend form) per e-mail address" },
+  VERIFY_IP_LIMITER: { namespace: 3002, limit: 20, period: 60, what: "verification mails per client IP" },
+  EMAIL_CHANGE_USER_LIMITER: { namespace: 3003, limit: 5, period: 60, what: "e-mail change requests per user, from any IP" },
+  EMAIL_CHANGE_ADDRESS_LIMITER: { namespace: 3004, limit: 5, period: 60, what: "e-mail change requests per new address" },
+  EMAIL_CHANGE_IP_LIMITER: { namespace: 3005, limit: 20, period: 60, what: "e-mail change requests per client IP" },
 } as const satisfies Record<string, { namespace: number; limit: number; period: 10 | 60; what: string }>;
 export type Limiter = keyof typeof RATE_LIMITS;
 

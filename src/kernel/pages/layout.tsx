@@ -28,8 +28,8 @@ label{display:block;font-weight:600;margin:0 0 .25rem}
 .hint li{margin:.125rem 0}
 .error{color:var(--error);font-weight:600;margin:0 0 .5rem}
 .error p{margin:0 0 .25rem}
-input[type=password]{display:block;width:100%;font:inherit;padding:.625rem .75rem;color:var(--ink);background:#fff;border:2px solid var(--line);border-radius:6px}
-input[type=password]:focus{outline:3px solid var(--accent);outline-offset:1px;border-color:var(--ink)}
+input[type=password],input[type=email]{display:block;width:100%;font:inherit;padding:.625rem .75rem;color:var(--ink);background:#fff;border:2px solid var(--line);border-radius:6px}
+input[type=password]:focus,input[type=email]:focus{outline:3px solid var(--accent);outline-offset:1px;border-color:var(--ink)}
 input[aria-invalid=true]{border-color:var(--error);border-width:3px}
 input[aria-invalid=true]:focus{border-color:var(--error)}
 .field-invalid{border-left:4px solid var(--error);padding-left:.875rem}

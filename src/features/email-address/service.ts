@@ -1,0 +1,103 @@
+import type { Deps } from "../../kernel/deps";
+import { normalizeEmail } from "../../kernel/email";
+import { currentPasswordWrong } from "../account/messages";
+import type { User } from "../account/schema";
+import { findUserByEmail } from "../account/store";
+import { inspectLink, issueDecoy, issueLink, sendAfterAnswer, spendLink, type LinkState } from "../mailed-links/service";
+import { changeEmailStatement, markVerifiedStatement } from "./store";
+import { verifyPassword } from "../passwords/hashing";
+import { changeLinkMail, changeRequestedMail, changeTakenMail, verificationMail } from "./mail";
+import { emailLinkInvalid, emailNotVerified } from "./messages";
+
+/** Where links point: the configured front end, else the worker's own pages on this origin. */
+export const verifyLinkBase = (d: Deps, origin: string) => d.config.verifyUrl ?? `${origin}/verify-email`;
+export const changeLinkBase = (d: Deps, origin: string) => d.config.changeEmailUrl ?? `${origin}/confirm-email-change`;
+
+/** Registration in optional and mandatory modes: the address gets its link after the answer. */
+export async function sendVerificationAtRegistration(d: Deps, user: User, base: string): Promise<void> {
+  const ttl = d.config.EMAIL_VERIFICATION_TIMEOUT;
+  const link = await issueLink(d, { purpose: "verify_email", userId: user.id, email: user.email, ttlSeconds: ttl, base });
+  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, user.name, link, ttl)]);
+}
+
+/** mandatory mode: no tokens for an unverified address (called only after the password was right). */
+export function assertMayGetTokens(d: Deps, user: User): void {
+  if (d.config.EMAIL_VERIFICATION === "mandatory" && !user.emailVerified) {
+    d.log.event("login_refused", { user_id: user.id, reason: "email_not_verified" });
+    throw emailNotVerified();
+  }
+}
+
+/**
+ * A new verification link for a registered, active, unverified address; for any other address
+ * the same shape of work (one D1 read, one D1 batch, nothing awaited after it) and no mail, so
+ * neither the answer nor its timing tells them apart. The mail goes out after the answer.
+ */
+export async function requestVerification(d: Deps, email: string, base: string): Promise<void> {
+  d.mailer(); // 503 before anything is stored, for known and unknown addresses alike
+  const user = await findUserByEmail(d.db, normalizeEmail(email));
+  const ttl = d.config.EMAIL_VERIFICATION_TIMEOUT;
+  if (!user || !user.isActive || user.emailVerified) {
+    await issueDecoy(d, "verify_email", ttl);
+    d.log.event("verification_requested", { email: d.log.emailRef(email), known: false });
+    return;
+  }
+  const link = await issueLink(d, { purpose: "verify_email", userId: user.id, email: user.email, ttlSeconds: ttl, base });
+  d.log.event("verification_requested", { user_id: user.id, known: true });
+  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, user.name, link, ttl)]);
+}
+
+export const inspectVerifyLink = (d: Deps, uid: string, token: string): Promise<LinkState> => inspectLink(d, "verify_email", uid, token);
+export const inspectChangeLink = (d: Deps, uid: string, token: string): Promise<LinkState> => inspectLink(d, "change_email", uid, token);
+
+/** Spends a verification link and marks the address verified, in one D1 batch. */
+export async function verifyEmail(d: Deps, uid: string, token: string): Promise<void> {
+  const spent = await spendLink(d, "verify_email", uid, token, (hash, claim, now, userId) => [markVerifiedStatement(d.db, userId, hash, claim, now)]);
+  if (!spent) throw emailLinkInvalid();
+  d.log.event("email_verified", { user_id: spent.token.userId });
+}
+
+/**
+ * Checks the password, then: a free new address gets a link, a registered one a notice and
+ * no link; the old address is told either way. Both branches do one D1 read and one D1 batch
+ * and mail after the answer, so the answer and its timing are the same.
+ */
+export async function requestEmailChange(d: Deps, user: User, newEmail: string, currentPassword: string, base: string): Promise<void> {
+  d.mailer();
+  if (!(await verifyPassword(currentPassword, user.password, d.config.BCRYPT_COST)).ok) {
+    d.log.event("email_change_refused", { user_id: user.id, reason: "password" });
+    throw currentPasswordWrong();
+  }
+  const target = normalizeEmail(newEmail);
+  const ttl = d.config.EMAIL_VERIFICATION_TIMEOUT;
+  const taken = await findUserByEmail(d.db, target);
+  const notifyOld = () => changeRequestedMail(user.email, user.name, target);
+  if (taken) {
+    await issueDecoy(d, "change_email", ttl);
+    d.log.event("email_change_requested", { user_id: user.id, new_address_free: false });
+    // To the address as its account has it; an inactive account gets no mail (as for resets).
+    sendAfterAnswer(d, "email_change", user.id, taken.isActive ? [() => changeTakenMail(taken.email), notifyOld] : [notifyOld]);
+    return;
+  }
+  const link = await issueLink(d, { purpose: "change_email", userId: user.id, email: user.email, newEmail: target, ttlSeconds: ttl, base });
+  d.log.event("email_change_requested", { user_id: user.id, new_address_free: true });
+  sendAfterAnswer(d, "email_change", user.id, [() => changeLinkMail(target, user.name, link, ttl), notifyOld]);
+}
+
+/**
+ * Spends a change link and moves the account to the new address (verified), in one D1 batch.
+ * A new address taken in between (any letter case) leaves the account as it was: 400.
+ */
+export async function confirmEmailChange(d: Deps, uid: string, token: string): Promise<void> {
+  const state = await inspectChangeLink(d, uid, token);
+  if (!state.live || !state.token.newEmail) throw emailLinkInvalid();
+  const newEmail = state.token.newEmail;
+  const spent = await spendLink(d, "change_email", uid, token, (hash, claim, now, userId) => [changeEmailStatement(d.db, userId, newEmail, hash, claim, now)]);
+  if (!spent) throw emailLinkInvalid();
+  const [changed] = spent.results as [{ id: number }[]];
+  if (!changed.length) {
+    d.log.event("email_change_failed", { user_id: spent.token.userId, reason: "address_taken" });
+    throw emailLinkInvalid();
+  }
+  d.log.event("email_changed", { user_id: spent.token.userId });
+}
