@@ -11,6 +11,7 @@ const TEST_MFA_KEY = "test-only-mfa-encryption-key-0123456789-abcdefghij";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  const auditMigrations = await readD1Migrations("./migrations-audit");
   return {
     plugins: [
       cloudflareTest({
@@ -18,6 +19,7 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            TEST_AUDIT_MIGRATIONS: auditMigrations,
             JWT_SIGNING_KEY: TEST_SIGNING_KEY,
             MFA_ENCRYPTION_KEY: TEST_MFA_KEY,
             MAIL_API_KEY: "test-mail-key",

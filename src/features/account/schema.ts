@@ -25,6 +25,8 @@ export const users = sqliteTable(
     lastLogin: integer("last_login", { mode: "timestamp_ms" }),
     // A confirmed TOTP factor exists (features/mfa keeps it in step): login reads it from the row it already has.
     mfaEnabled: integer("mfa_enabled", { mode: "boolean" }).notNull().default(false),
+    // The address was proved by a mailed link (features/email-address); imported active Django users count as verified.
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
   },
   // lower() on both sides of every lookup: the uniqueness and the search agree on what "same e-mail" means.
   (t) => [uniqueIndex("users_email_ci_unique").on(sql`lower(${t.email})`)],

@@ -22,6 +22,7 @@ export const RATE_LIMITS = {
   COSTLY_HASH_LIMITER: { namespace: 1010, limit: 5, period: 60, what: "logins checking an imported PBKDF2 hash, per user" },
   MFA_VERIFY_USER_LIMITER: { namespace: 2001, limit: 10, period: 60, what: "MFA codes (verify, confirm, disable, recovery codes) per user" },
   MFA_VERIFY_IP_LIMITER: { namespace: 2002, limit: 30, period: 60, what: "mfa/verify per client IP" },
+  AUDIT_FAILURE_BUDGET: { namespace: 4001, limit: 10, period: 60, what: "audit events of failed logins and MFA codes written per account (past it: not written)" },
 } as const satisfies Record<string, { namespace: number; limit: number; period: 10 | 60; what: string }>;
 export type Limiter = keyof typeof RATE_LIMITS;
 
