@@ -1,5 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { accountRoutes } from "./features/account/routes";
+import { adminRoutes } from "./features/admin/routes";
+import { auditRoutes } from "./features/audit/routes";
 import { mountDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { mfaRoutes } from "./features/mfa/routes";
@@ -30,7 +32,9 @@ const routes = app
   .route("/", sessionRoutes)
   .route("/", tokenRoutes)
   .route("/", healthRoutes)
-  .route("/", mfaRoutes);
+  .route("/", mfaRoutes)
+  .route("/", adminRoutes)
+  .route("/", auditRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 mountDocs(app);

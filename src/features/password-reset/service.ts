@@ -2,6 +2,7 @@ import { base64url, fromBase64url, randomToken, sha256Hex } from "../../kernel/c
 import type { Deps } from "../../kernel/deps";
 import { normalizeEmail } from "../../kernel/email";
 import { findUserByEmail, findUserById, replacePasswordEndingSessions } from "../account/store";
+import { recordEvent } from "../audit/events";
 import { hashPassword } from "../passwords/hashing";
 import { assertPasswordRules } from "../passwords/policy";
 import { resetPasswordMail } from "./mail";
@@ -42,6 +43,7 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
   await saveResetLink(d.kv, hash, { u: user.id, v: user.passwordVersion }, ttl);
   const link = `${linkBase}/${encodeUid(user.id)}/${nonce}/`;
   d.log.event("reset_requested", { user_id: user.id, known: true });
+  recordEvent(d, "password.reset_requested", { userId: user.id });
   // Even composing and starting the send waits for the next turn of the event loop, after
   // the answer has left: a registered address must not answer any later than an unknown one.
   d.defer(
@@ -82,4 +84,5 @@ export async function confirmReset(d: Deps, uid: string, token: string, password
   if (!won) throw resetLinkInvalid();
   await deleteResetLink(d.kv, hash, user.id);
   d.log.event("password_reset", { user_id: user.id });
+  recordEvent(d, "password.reset", { userId: user.id });
 }

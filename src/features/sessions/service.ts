@@ -4,6 +4,7 @@ import { randomHex } from "../../kernel/crypto";
 import type { Deps } from "../../kernel/deps";
 import { AppError } from "../../kernel/errors";
 import type { User } from "../account/schema";
+import { recordEvent } from "../audit/events";
 import { findUserById } from "../account/store";
 import { deriveId, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
 import { bearerTokenInvalid, tokenBlacklisted, tokenInvalid } from "../tokens/messages";
@@ -55,6 +56,7 @@ export async function openSession(
 export async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
   await revokeSessionStatement(d.db, sessionId, reason, new Date());
   d.log.event("session_revoked", { session: sessionId, user_id: userId, reason });
+  recordEvent(d, "session.revoked", { userId, sessionId, detail: { reason } });
 }
 
 /**
