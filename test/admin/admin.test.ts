@@ -56,8 +56,8 @@ describe("admin: users list", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const q = new URLSearchParams({ search: term, limit: "7", ...(cursor ? { cursor } : {}) });
-      const res = await api(`/api/admin/users/?${q}`, { token: admin.access });
+      const q: URLSearchParams = new URLSearchParams({ search: term, limit: "7", ...(cursor ? { cursor } : {}) });
+      const res: { status: number; body: any } = await api(`/api/admin/users/?${q}`, { token: admin.access });
       expect(res.status).toBe(200);
       expect(res.body.results.length).toBeLessThanOrEqual(7);
       seen.push(...res.body.results.map((u: { id: number }) => u.id));

@@ -1,8 +1,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EVENT_TYPES } from "../../src/features/audit/events";
 import { deleteOldEvents } from "../../src/features/audit/retention";
+import worker from "../../src/index";
 import { api, BASE, GOOD_PASSWORD, registerUser, uniqueEmail } from "../support/api";
 import { installMailbox, linkFrom } from "../support/mailbox";
 import { eventsOf, registerAdmin, userIdOf, waitForEvent } from "../support/audit";
@@ -161,7 +162,7 @@ describe("audit: retention", () => {
     const recent = (now - 89 * day).toString(16).padStart(12, "0") + "0".repeat(15) + "2";
     const stmt = env.AUDIT_DB.prepare("INSERT INTO events (id, at, type, user_id, detail) VALUES (?, ?, 'login.failed', -42, '{}')");
     await env.AUDIT_DB.batch([stmt.bind(old, now - 91 * day), stmt.bind(recent, now - 89 * day)]);
-    const result = await deleteOldEvents(env, now);
+    const result = await deleteOldEvents(env as never, now);
     expect(result.events).toBeGreaterThanOrEqual(1);
     const left = await env.AUDIT_DB.prepare("SELECT id FROM events WHERE user_id = -42").all<{ id: string }>();
     expect(left.results.map((r) => r.id)).toEqual([recent]);
@@ -169,8 +170,12 @@ describe("audit: retention", () => {
   });
 
   it("the scheduled handler runs it", async () => {
+    const day = 86_400_000;
+    const old = (Date.now() - 100 * day).toString(16).padStart(12, "0") + "0".repeat(15) + "3";
+    await env.AUDIT_DB.prepare("INSERT INTO events (id, at, type, user_id, detail) VALUES (?, ?, 'login.failed', -43, '{}')").bind(old, Date.now() - 100 * day).run();
     const ctx = createExecutionContext();
-    await exports.default.scheduled?.({ scheduledTime: Date.now(), cron: "17 3 * * *", noRetry() {} } as ScheduledController);
+    await worker.scheduled({ scheduledTime: Date.now(), cron: "17 3 * * *", noRetry() {} } as ScheduledController, env as never, ctx);
     await waitOnExecutionContext(ctx);
+    expect(await env.AUDIT_DB.prepare("SELECT count(*) AS n FROM events WHERE user_id = -43").first("n")).toBe(0);
   });
 });
