@@ -53,6 +53,10 @@ describe("audit: events carry who, from where, and never a secret", () => {
       expect((await api(`/api/user/reset-password/${link.uid}/${link.token}/`, { body: { password: resetTo, password2: resetTo }, headers })).status).toBe(200);
       const again = await api("/api/user/login/", { body: { email: user.email, password: resetTo }, headers });
       secrets.push(again.body.token.access, again.body.token.refresh);
+      // A logout (simplejwt's blacklist view) ends one session.
+      const third = await api("/api/user/login/", { body: { email: user.email, password: resetTo }, headers });
+      secrets.push(third.body.token.access, third.body.token.refresh);
+      expect((await api("/api/token/blacklist/", { body: { refresh: third.body.token.refresh }, headers })).status).toBe(200);
       // MFA: setup gives a secret; the event log must never hold it.
       const setup = await api("/api/user/mfa/totp/setup/", { token: again.body.token.access, body: { current_password: resetTo }, headers });
       expect(setup.status).toBe(200);

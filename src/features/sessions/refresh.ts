@@ -1,5 +1,4 @@
 import type { Deps } from "../../kernel/deps";
-import { recordEvent } from "../audit/events";
 import { deriveId, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
 import { tokenInvalid } from "../tokens/messages";
 import { adoptLegacyRefreshToken, revokeFamily, sessionCreatedAfter, type TokenPair } from "./service";
@@ -71,7 +70,6 @@ export async function refreshSession(d: Deps, token: string): Promise<{ access: 
   if (record.rotatedAt) {
     if (cfg.BLACKLIST_AFTER_ROTATION && now - record.rotatedAt.getTime() > interval) {
       await revokeFamily(d, sessionId, claims.user_id, "refresh_token_reuse");
-      recordEvent(d, "refresh.reuse_detected", { userId: claims.user_id, sessionId });
       throw tokenInvalid();
     }
     if (cfg.BLACKLIST_AFTER_ROTATION) return successorPair(d, claims, sessionId, record.rotatedAt.getTime());

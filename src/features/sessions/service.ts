@@ -56,7 +56,7 @@ export async function openSession(
 export async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
   await revokeSessionStatement(d.db, sessionId, reason, new Date());
   d.log.event("session_revoked", { session: sessionId, user_id: userId, reason });
-  recordEvent(d, "session.revoked", { userId, sessionId, detail: { reason } });
+  recordEvent(d, reason === "refresh_token_reuse" ? "refresh.reuse_detected" : "session.revoked", { userId, sessionId, detail: { reason } });
 }
 
 /**
