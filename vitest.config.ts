@@ -11,6 +11,7 @@ const TEST_MFA_KEY = "test-only-mfa-encryption-key-0123456789-abcdefghij";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  const auditMigrations = await readD1Migrations("./migrations-audit");
   return {
     plugins: [
       cloudflareTest({
@@ -18,9 +19,12 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            TEST_AUDIT_MIGRATIONS: auditMigrations,
             JWT_SIGNING_KEY: TEST_SIGNING_KEY,
             MFA_ENCRYPTION_KEY: TEST_MFA_KEY,
             MAIL_API_KEY: "test-mail-key",
+            // Set here so a developer's .dev.vars (which the plugin also reads) cannot change the suite.
+            MAIL_TRANSPORT: "http",
             MAIL_API_URL: "https://mail.test/emails",
             BCRYPT_COST: "4",
             CORS_ALLOWED_ORIGINS: "https://example.com,https://sub.example.com,http://localhost:8080",

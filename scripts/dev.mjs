@@ -30,11 +30,14 @@ if (!/^MFA_ENCRYPTION_KEY=./m.test(readFileSync(".dev.vars", "utf8"))) {
   console.log("Added a new development-only MFA_ENCRYPTION_KEY to .dev.vars.");
 }
 
-const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local"], {
-  stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, CI: "true" },
-});
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+// Both databases: DB (accounts, sessions) and AUDIT_DB (the audit log, its own migrations).
+for (const binding of ["DB", "AUDIT_DB"]) {
+  const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", binding, "--local"], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, CI: "true" },
+  });
+  if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+}
 
 // Mails link to the worker's own pages (reset, verification, e-mail change) unless the
 // developer names a front end: wrangler.toml's PASSWORD_RESET_URL (a front end at

@@ -13,6 +13,13 @@ if (args.includes("--mfa")) {
   console.error("New MFA_ENCRYPTION_KEY entry. Put it FIRST in the comma-separated list (README: MFA encryption key).");
   process.exit(0);
 }
+if (args.includes("--webhook")) {
+  // `npm run --silent keys:generate -- --webhook`: a Standard Webhooks secret for WEBHOOK_SECRET.
+  const { randomBytes } = await import("node:crypto");
+  console.log(`whsec_${randomBytes(32).toString("base64")}`);
+  console.error("New WEBHOOK_SECRET: give the same value to the receiver (README: Webhooks).");
+  process.exit(0);
+}
 const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;

@@ -1,6 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { accountRoutes } from "./features/account/routes";
 import { emailAddressRoutes } from "./features/email-address/routes";
+import { adminRoutes } from "./features/admin/routes";
+import { auditRoutes } from "./features/audit/routes";
 import { mountDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { mfaRoutes } from "./features/mfa/routes";
@@ -32,7 +34,9 @@ const routes = app
   .route("/", tokenRoutes)
   .route("/", healthRoutes)
   .route("/", mfaRoutes)
-  .route("/", emailAddressRoutes);
+  .route("/", emailAddressRoutes)
+  .route("/", adminRoutes)
+  .route("/", auditRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 mountDocs(app);

@@ -7,6 +7,9 @@ declare global {
       DB: D1Database;
       RESET_KV: KVNamespace;
       TEST_MIGRATIONS: D1Migration[];
+      AUDIT_DB: D1Database;
+      EVENT_QUEUE: Queue;
+      TEST_AUDIT_MIGRATIONS: D1Migration[];
       JWT_SIGNING_KEY: string;
       MFA_ENCRYPTION_KEY: string;
     }

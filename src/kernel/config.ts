@@ -14,6 +14,11 @@ export interface Env {
   JWT_PRIVATE_KEYS?: string;
   MAIL_API_KEY?: string;
   MFA_ENCRYPTION_KEY?: string;
+  /** The audit log's own database (features/audit), apart from DB. */
+  AUDIT_DB?: D1Database;
+  /** Events on their way to the webhook receiver (and to AUDIT_DB when a direct write failed). */
+  EVENT_QUEUE?: Queue;
+  WEBHOOK_SECRET?: string;
   [name: string]: unknown;
 }
 
@@ -78,11 +83,17 @@ const ConfigSchema = z.object({
   // Comma-separated secrets, each at least 32 bytes: the first encrypts TOTP secrets, all decrypt.
   MFA_ENCRYPTION_KEY: z.string().optional(),
   MFA_ISSUER: z.string().trim().min(1).default("edge-auth"),
+  // Days the audit log keeps an event; the daily cron deletes older ones.
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  // With WEBHOOK_SECRET: every event is POSTed here, signed the Standard Webhooks way.
+  WEBHOOK_URL: z.string().url().optional(),
+  WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 type Parsed = z.infer<typeof ConfigSchema>;
 
-export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS" | "PSEUDONYM_KEY" | "MFA_ENCRYPTION_KEY"> {
+export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS" | "PSEUDONYM_KEY" | "MFA_ENCRYPTION_KEY" | "WEBHOOK_SECRET"> {
   /** The HS256 secret; empty for asymmetric algorithms. */
   signingKey: Uint8Array;
   /** Asymmetric algorithms: the first signs, all verify. */
@@ -97,6 +108,8 @@ export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KE
   changeEmailUrl: string | undefined;
   /** MFA_ENCRYPTION_KEY's entries, first = current; empty: MFA is unavailable (503). */
   mfaKeys: string[];
+  /** WEBHOOK_URL and the HMAC key of WEBHOOK_SECRET (whsec_<base64>); undefined: no webhooks. */
+  webhook: { url: string; key: Uint8Array } | undefined;
 }
 
 /** A misconfigured deployment: every request answers 503 (and logs why) until it is fixed. */
@@ -136,6 +149,28 @@ function pseudonymKey(own: string | undefined, signingMaterial: string): Uint8Ar
   return hkdf(sha256, encoder.encode(signingMaterial), undefined, encoder.encode("edge-auth log and rate-limit pseudonyms v1"), 32);
 }
 
+const MIN_WEBHOOK_KEY_BYTES = 16;
+
+/**
+ * Standard Webhooks secrets are "whsec_" and the key in base64 (what the standardwebhooks
+ * libraries take). A URL without a usable secret is a configuration error, never unsigned posts.
+ */
+function webhookOf(url: string | undefined, secret: string | undefined): Config["webhook"] {
+  if (!url && !secret?.trim()) return undefined;
+  if (!url) throw configError("WEBHOOK_SECRET is set but WEBHOOK_URL is not");
+  const b64 = (secret ?? "").trim().replace(/^whsec_/, "");
+  let key: Uint8Array | undefined;
+  try {
+    key = b64 ? Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)) : undefined;
+  } catch {
+    key = undefined;
+  }
+  if (!key || key.byteLength < MIN_WEBHOOK_KEY_BYTES) {
+    throw configError(`WEBHOOK_SECRET must be whsec_ followed by at least ${MIN_WEBHOOK_KEY_BYTES} bytes in base64 (npm run keys:generate -- --webhook)`);
+  }
+  return { url, key };
+}
+
 function build(env: Env): Config {
   // Empty strings in [vars] mean "not set", so defaults apply as they would in simplejwt.
   const raw = Object.fromEntries(
@@ -146,12 +181,12 @@ function build(env: Env): Config {
     const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw configError(`invalid configuration: ${where}`);
   }
-  const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, PSEUDONYM_KEY, MFA_ENCRYPTION_KEY, ...parsedRest } = parsed.data;
+  const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, PSEUDONYM_KEY, MFA_ENCRYPTION_KEY, WEBHOOK_SECRET, ...parsedRest } = parsed.data;
   const mfaKeys = (MFA_ENCRYPTION_KEY ?? "").split(",").map((k) => k.trim()).filter(Boolean);
   if (mfaKeys.some((k) => new TextEncoder().encode(k).byteLength < MIN_KEY_BYTES)) {
     throw configError(`MFA_ENCRYPTION_KEY: every key must be at least ${MIN_KEY_BYTES} bytes`);
   }
-  const rest = { ...parsedRest, mfaKeys };
+  const rest = { ...parsedRest, mfaKeys, webhook: webhookOf(parsedRest.WEBHOOK_URL, WEBHOOK_SECRET) };
   const resetUrl = rest.PASSWORD_RESET_URL?.replace(/\/+$/, "");
   const verifyUrl = rest.EMAIL_VERIFICATION_URL?.replace(/\/+$/, "");
   const changeEmailUrl = rest.EMAIL_CHANGE_URL?.replace(/\/+$/, "");

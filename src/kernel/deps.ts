@@ -18,7 +18,12 @@ export interface Deps {
   log: Logger;
   /** Work that must finish but must not delay the answer (mail). */
   defer(task: Promise<unknown>): void;
-  client: { userAgent: string | null; country: string | null };
+  /** Facts about the caller: CF-Connecting-IP, User-Agent, request.cf's country. */
+  client: { ip: string | null; userAgent: string | null; country: string | null };
+  /** The audit log's database (AUDIT_DB), apart from `db`; null when the deployment has none. */
+  auditDb: Db | null;
+  /** The event queue (webhook deliveries, retried audit writes); null when the deployment has none. */
+  eventQueue: Queue | null;
   /** Counts this request against rate limiters; throws the 429 when one is over. */
   limit(checks: [Limiter, string][]): Promise<void>;
 }
@@ -36,7 +41,8 @@ const mailerFor = memo((config: Config): Mailer | null => {
 export function buildDeps(env: Env, config: Config, log: Logger, defer: Deps["defer"], client: Deps["client"], limit: Deps["limit"]): Deps {
   const timeout = config.STORAGE_TIMEOUT_MS;
   const mailer = () => mailerFor(config) ?? throwMissing(env, "MAIL_API_KEY is not set (or set MAIL_TRANSPORT=log for local development)");
-  return { config, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, client, limit };
+  const auditDb = env.AUDIT_DB ? getDb(env.AUDIT_DB, timeout) : null;
+  return { config, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, client, limit, auditDb, eventQueue: env.EVENT_QUEUE ?? null };
 }
 
 function throwMissing(env: Env, reason: string): never {

@@ -47,53 +47,59 @@ interface RequestStorage {
   consistency: Consistency;
   /** REVOCATION_CONSISTENCY=strict: revocation reads go to the primary. */
   strictRevocation: boolean;
+  /** A bookmark of the users' database (bookmarks belong to one database). */
   bookmark?: string;
-  session?: D1DatabaseSession;
+  /** The users' database; other bindings (the audit log's) get sessions of their own. */
   binding: D1Database;
+  sessions: Map<D1Database, D1DatabaseSession>;
 }
 
 const requestStorage = new AsyncLocalStorage<RequestStorage>();
 
 /** Runs `work` (a request, with everything it defers) with its own D1 session. */
 export function withRequestStorage<T>(binding: D1Database, strictRevocation: boolean, work: () => T): T {
-  return requestStorage.run({ consistency: "primary", strictRevocation, binding }, work);
+  return requestStorage.run({ consistency: "primary", strictRevocation, binding, sessions: new Map() }, work);
 }
 
 /** The route's declaration; only effective before the request's first query. */
 export function declareConsistency(consistency: Consistency) {
   const store = requestStorage.getStore();
-  if (store && !store.session) store.consistency = consistency;
+  if (store && store.sessions.size === 0) store.consistency = consistency;
 }
 
 /** A token's bookmark: replica reads of this request start at least as fresh as it. */
 export function startAtBookmark(bookmark: string | undefined) {
   const store = requestStorage.getStore();
-  if (store && !store.session && bookmark) store.bookmark = bookmark;
+  if (store && !store.sessions.has(store.binding) && bookmark) store.bookmark = bookmark;
 }
 
 /** From here on this request reads the primary (e.g. a failed login re-checks there before answering). */
 export function readPrimaryFromNowOn() {
   const store = requestStorage.getStore();
-  if (store) store.session = store.binding.withSession("first-primary");
+  if (store) store.sessions.set(store.binding, store.binding.withSession("first-primary"));
 }
 
 /** The bookmark of this request's last query (after a write: of that write), if any. */
 export function currentBookmark(): string | undefined {
-  return requestStorage.getStore()?.session?.getBookmark() ?? undefined;
+  const store = requestStorage.getStore();
+  return store?.sessions.get(store.binding)?.getBookmark() ?? undefined;
 }
 
-function sessionOf(store: RequestStorage): D1DatabaseSession {
-  if (!store.session) {
+function sessionOf(store: RequestStorage, binding: D1Database): D1DatabaseSession {
+  let session = store.sessions.get(binding);
+  if (!session) {
     const replica = store.consistency === "replica" || (store.consistency === "revocation" && !store.strictRevocation);
-    store.session = store.binding.withSession(replica ? (store.bookmark ?? "first-unconstrained") : "first-primary");
+    const bookmark = binding === store.binding ? store.bookmark : undefined;
+    session = binding.withSession(replica ? (bookmark ?? "first-unconstrained") : "first-primary");
+    store.sessions.set(binding, session);
   }
-  return store.session;
+  return session;
 }
 
 /** Outside a request (the cron, tests calling stores directly): the binding itself. */
-const target = (fallback: D1Database): D1Database | D1DatabaseSession => {
+const target = (binding: D1Database): D1Database | D1DatabaseSession => {
   const store = requestStorage.getStore();
-  return store ? sessionOf(store) : fallback;
+  return store ? sessionOf(store, binding) : binding;
 };
 
 const RUNNERS = new Set(["run", "all", "first", "raw"]);

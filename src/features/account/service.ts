@@ -2,6 +2,7 @@ import type { Deps } from "../../kernel/deps";
 import { readPrimaryFromNowOn } from "../../kernel/storage";
 import { normalizeEmail } from "../../kernel/email";
 import { fieldErrors, type FieldErrors } from "../../kernel/errors";
+import { recordEvent, sessionOf } from "../audit/events";
 import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword } from "../passwords/hashing";
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
@@ -36,6 +37,7 @@ export async function register(d: Deps, r: RegisterBody, verifyLinkBase: string)
   const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config.BCRYPT_COST) });
   if (!user) throw emailTaken();
   d.log.event("user_registered", { user_id: user.id });
+  recordEvent(d, "user.registered", { userId: user.id });
   if (d.config.EMAIL_VERIFICATION !== "none") await sendVerificationAtRegistration(d, user, verifyLinkBase);
   // mandatory: no session until the address is verified.
   if (d.config.EMAIL_VERIFICATION === "mandatory") return null;
@@ -71,6 +73,7 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   }
   if (!user || !user.isActive || !result.ok) {
     d.log.event("login_failed", { email: d.log.emailRef(email), reason: !user ? "unknown" : !user.isActive ? "inactive" : "password" });
+    if (user) recordEvent(d, "login.failed", { userId: user.id, detail: { reason: user.isActive ? "password" : "inactive" } });
     throw badCredentials();
   }
   // mandatory mode: an unverified address gets no tokens, told only after the password was right.
@@ -86,9 +89,11 @@ export async function login(d: Deps, email: string, password: string): Promise<T
     // A reset or change committed between the password check and the session: the password
     // this login proved is no longer the account's.
     d.log.event("login_failed", { user_id: user.id, reason: "password_changed_meanwhile" });
+    recordEvent(d, "login.failed", { userId: user.id, detail: { reason: "password_changed_meanwhile" } });
     throw badCredentials();
   }
   d.log.event("login", { user_id: user.id, rehashed: result.needsRehash });
+  recordEvent(d, "login.succeeded", { userId: user.id, sessionId: sessionOf(pair), detail: { method: "password" } });
   return pair;
 }
 
@@ -115,6 +120,7 @@ export async function changePassword(d: Deps, user: User, sessionId: string | un
     if (await isRetryOfCommittedChange(user, b, cost)) return;
     if (sessionId && (await recordPasswordFailure(d.db, sessionId, new Date(), PASSWORD_FAILURES_PER_SESSION))) {
       d.log.event("session_revoked", { user_id: user.id, session: sessionId, reason: "password_guessing" });
+      recordEvent(d, "session.revoked", { userId: user.id, sessionId, detail: { reason: "password_guessing" } });
     }
     throw currentPasswordWrong();
   }
@@ -131,6 +137,7 @@ export async function changePassword(d: Deps, user: User, sessionId: string | un
   // A concurrent reset or change won the version: this one is based on a stale password.
   if (!won) throw currentPasswordWrong();
   d.log.event("password_changed", { user_id: user.id });
+  recordEvent(d, "password.changed", { userId: user.id, sessionId });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Deps } from "../../kernel/deps";
+import { recordEvent } from "../audit/events";
 import { normalizeEmail } from "../../kernel/email";
 import { currentPasswordWrong } from "../account/messages";
 import type { User } from "../account/schema";
@@ -55,6 +56,7 @@ export async function verifyEmail(d: Deps, uid: string, token: string): Promise<
   const spent = await spendLink(d, "verify_email", uid, token, (hash, claim, now, userId) => [markVerifiedStatement(d.db, userId, hash, claim, now)]);
   if (!spent) throw emailLinkInvalid();
   d.log.event("email_verified", { user_id: spent.token.userId });
+  recordEvent(d, "email.verified", { userId: spent.token.userId });
 }
 
 /**
@@ -75,12 +77,14 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
   if (taken) {
     await issueDecoy(d, "change_email", ttl);
     d.log.event("email_change_requested", { user_id: user.id, new_address_free: false });
+    recordEvent(d, "email.change_requested", { userId: user.id });
     // To the address as its account has it; an inactive account gets no mail (as for resets).
     sendAfterAnswer(d, "email_change", user.id, taken.isActive ? [() => changeTakenMail(taken.email), notifyOld] : [notifyOld]);
     return;
   }
   const link = await issueLink(d, { purpose: "change_email", userId: user.id, email: user.email, newEmail: target, ttlSeconds: ttl, base });
   d.log.event("email_change_requested", { user_id: user.id, new_address_free: true });
+  recordEvent(d, "email.change_requested", { userId: user.id });
   sendAfterAnswer(d, "email_change", user.id, [() => changeLinkMail(target, user.name, link, ttl), notifyOld]);
 }
 
@@ -100,4 +104,5 @@ export async function confirmEmailChange(d: Deps, uid: string, token: string): P
     throw emailLinkInvalid();
   }
   d.log.event("email_changed", { user_id: spent.token.userId });
+  recordEvent(d, "email.changed", { userId: spent.token.userId });
 }

@@ -3,6 +3,7 @@ import type { Deps } from "../../kernel/deps";
 import { currentPasswordWrong } from "../account/messages";
 import type { User } from "../account/schema";
 import { touchLastLoginStatement } from "../account/store";
+import { recordEvent, sessionOf } from "../audit/events";
 import { verifyPassword } from "../passwords/hashing";
 import { openSession, type TokenPair } from "../sessions/service";
 import { alreadyEnabled, invalidCode, mfaTokenInvalid, noPendingSetup, notEnabled } from "./messages";
@@ -91,6 +92,7 @@ export async function confirmTotp(d: Deps, user: User, sessionId: string | undef
   // A concurrent setup replaced the secret, or a racing confirm used the step.
   if (!ok) throw invalidCode();
   d.log.event("mfa_enabled", { user_id: user.id });
+  recordEvent(d, "mfa.enabled", { userId: user.id, sessionId });
   return codes;
 }
 
@@ -137,6 +139,7 @@ export async function disableMfa(d: Deps, user: User, sessionId: string | undefi
   const method = await assertPasswordAndCode(d, user, b);
   await removeMfa(d.db, { userId: user.id, now: new Date(), keepSessionId: sessionId, revoke: true });
   d.log.event("mfa_disabled", { user_id: user.id, method });
+  recordEvent(d, "mfa.disabled", { userId: user.id, sessionId, detail: { method } });
 }
 
 /** A fresh set of 10 recovery codes (password and a code); every old code, used or not, stops working. */
@@ -160,6 +163,7 @@ export async function startMfaLogin(d: Deps, user: Pick<User, "id" | "passwordVe
   const expiresAt = new Date(now + MFA_TOKEN_LIFETIME_S * 1000);
   await createChallenge(d.db, { idHash: mfaTokenHash(mfaToken), userId: user.id, passwordVersion: user.passwordVersion, now: new Date(now), expiresAt }, extra);
   d.log.event("mfa_challenge_issued", { user_id: user.id });
+  recordEvent(d, "login.mfa_required", { userId: user.id });
   return { mfaToken };
 }
 
@@ -186,6 +190,7 @@ export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: 
   if (!used) {
     const counted = await recordFailure(d.db, c.idHash, now);
     d.log.event("mfa_verify_failed", { user_id: c.userId, method: field });
+    recordEvent(d, "mfa.failed", { userId: c.userId, detail: { method: field } });
     if (!counted) throw mfaTokenInvalid();
     throw invalidCode(field);
   }
@@ -199,6 +204,8 @@ export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: 
     d.defer(encryptSecret(d.config, c.userId, used.secret).then((fresh) => reencryptSecret(d.db, c.userId, c.secret, fresh)));
   }
   d.log.event("login", { user_id: c.userId, mfa: used.method });
+  if (used.method === "recovery_code") recordEvent(d, "mfa.recovery_code_used", { userId: c.userId, sessionId: sessionOf(pair) });
+  recordEvent(d, "login.succeeded", { userId: c.userId, sessionId: sessionOf(pair), detail: { method: used.method } });
   return pair;
 }
 

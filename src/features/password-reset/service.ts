@@ -2,6 +2,7 @@ import { randomToken, sha256Hex } from "../../kernel/crypto";
 import type { Deps } from "../../kernel/deps";
 import { normalizeEmail } from "../../kernel/email";
 import { findUserByEmail, findUserById, replacePasswordEndingSessions } from "../account/store";
+import { recordEvent } from "../audit/events";
 import { inspectLink, issueDecoy, issueLink } from "../mailed-links/service";
 import { markMailTokenUsed } from "../mailed-links/store";
 import { hashPassword } from "../passwords/hashing";
@@ -41,6 +42,7 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
     issueLink(d, { purpose: "password_reset", userId: user.id, email: user.email, passwordVersion: user.passwordVersion, ttlSeconds: ttl, base: linkBase, token: nonce }),
   ]);
   d.log.event("reset_requested", { user_id: user.id, known: true });
+  recordEvent(d, "password.reset_requested", { userId: user.id });
   // Even composing and starting the send waits for the next turn of the event loop, after
   // the answer has left: a registered address must not answer any later than an unknown one.
   d.defer(
@@ -82,4 +84,5 @@ export async function confirmReset(d: Deps, uid: string, token: string, password
   // Tidiness only: the version bump above already killed the link (and every older one).
   await Promise.all([markMailTokenUsed(d.db, hash, new Date()), deleteResetLink(d.kv, hash, user.id)]);
   d.log.event("password_reset", { user_id: user.id });
+  recordEvent(d, "password.reset", { userId: user.id });
 }

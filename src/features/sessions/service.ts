@@ -5,6 +5,7 @@ import type { Deps } from "../../kernel/deps";
 import { AppError } from "../../kernel/errors";
 import { currentBookmark, startAtBookmark } from "../../kernel/storage";
 import type { User } from "../account/schema";
+import { recordEvent } from "../audit/events";
 import { findUserById } from "../account/store";
 import { deriveId, generationJti, isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
 import { bearerTokenInvalid, tokenBlacklisted, tokenInvalid } from "../tokens/messages";
@@ -82,6 +83,7 @@ export async function openSession(
 export async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
   await revokeSessionStatement(d.db, sessionId, reason, new Date());
   d.log.event("session_revoked", { session: sessionId, user_id: userId, reason });
+  recordEvent(d, reason === "refresh_token_reuse" ? "refresh.reuse_detected" : "session.revoked", { userId, sessionId, detail: { reason } });
 }
 
 /**

@@ -27,6 +27,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
       log,
       (task) => c.executionCtx.waitUntil(task),
       {
+        ip: c.req.header("cf-connecting-ip")?.trim().slice(0, 64) || null,
         userAgent: c.req.header("user-agent")?.slice(0, 256) ?? null,
         country: typeof cf?.country === "string" ? cf.country : null,
       },

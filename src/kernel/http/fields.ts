@@ -68,3 +68,15 @@ export const booleanField = () =>
 
 /** simplejwt's token fields: plain required strings. */
 export const tokenField = () => z.string({ error: typeMessage(MSG.notString) }).min(1, MSG.blank);
+
+/** DRF IntegerField in a query string: digits only, within [min, max], DRF's messages. */
+export const integerQuery = (min: number, max: number) =>
+  z
+    .string()
+    .superRefine((v, ctx) => {
+      if (!/^\s*-?\d{1,16}\s*$/.test(v)) ctx.addIssue({ code: "custom", message: MSG.invalidInteger });
+      else if (Number(v) < min) ctx.addIssue({ code: "custom", message: MSG.minValue(min) });
+      else if (Number(v) > max) ctx.addIssue({ code: "custom", message: MSG.maxValue(max) });
+    })
+    .transform((v) => Number(v))
+    .openapi({ type: "integer", minimum: min, maximum: max });

@@ -27,6 +27,7 @@ export const RATE_LIMITS = {
   EMAIL_CHANGE_USER_LIMITER: { namespace: 3003, limit: 5, period: 60, what: "e-mail change requests per user, from any IP" },
   EMAIL_CHANGE_ADDRESS_LIMITER: { namespace: 3004, limit: 5, period: 60, what: "e-mail change requests per new address" },
   EMAIL_CHANGE_IP_LIMITER: { namespace: 3005, limit: 20, period: 60, what: "e-mail change requests per client IP" },
+  AUDIT_FAILURE_BUDGET: { namespace: 4001, limit: 10, period: 60, what: "audit events of failed logins and MFA codes written per account (past it: not written)" },
 } as const satisfies Record<string, { namespace: number; limit: number; period: 10 | 60; what: string }>;
 export type Limiter = keyof typeof RATE_LIMITS;
 
