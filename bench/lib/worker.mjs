@@ -1,18 +1,18 @@
 // The deployed bundle on workerd through Miniflare's API, with the bindings of wrangler.toml
 // (rate limits lifted) and every migration applied: what the scripted benchmarks talk to.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { buildWorker } from "./build.mjs";
 import { bindingsFromConfig, loadMiniflare, readMigrations, readWranglerConfig } from "./config.mjs";
 
 /**
- * Starts the worker; `extraBindings` override vars. Returns its URL, the D1 binding as the
- * worker sees it, and dispose(). `wrapD1`, when given, is a Miniflare `serviceBindings`-free
- * hook left to callers that need to stand in for D1 (see bench/geo.mjs).
+ * Starts the worker; `extraBindings` override vars. `entry`, when given, is a module placed in
+ * front of the bundle (it imports "./index.js"), e.g. bench/geo's D1 stand-in. Returns the
+ * URL, the D1 binding, and dispose().
  */
-export async function startWorker(root, { extraBindings = {}, log = console.log } = {}) {
+export async function startWorker(root, { extraBindings = {}, entry, log = console.log } = {}) {
   const tmp = mkdtempSync(join(os.tmpdir(), "edge-auth-bench-"));
   log("building the worker as deployed (wrangler deploy --dry-run --minify) ...");
   const outdir = join(tmp, "dist");
@@ -20,9 +20,11 @@ export async function startWorker(root, { extraBindings = {}, log = console.log 
   const config = await readWranglerConfig(root);
   const b = bindingsFromConfig(config);
   const { Miniflare, toOptions } = await loadMiniflare(root);
+  const main = entry ? "bench-entry.js" : "index.js";
+  if (entry) copyFileSync(entry, join(outdir, main));
   const modules = readdirSync(outdir)
     .filter((f) => f.endsWith(".js") || f.endsWith(".txt"))
-    .sort((a, c) => (a === "index.js" ? -1 : c === "index.js" ? 1 : a.localeCompare(c)))
+    .sort((a, c) => (a === main ? -1 : c === main ? 1 : a.localeCompare(c)))
     .map((f) => ({ type: f.endsWith(".txt") ? "Text" : "ESModule", path: join(outdir, f) }));
   const mf = new Miniflare(
     toOptions({
