@@ -33,3 +33,8 @@ export const describeError = (err: unknown) =>
   err instanceof Error
     ? `${err.name}: ${err.message.split("\nparams:")[0]}\n${(err.stack ?? "").split("\n").filter((l) => l.trimStart().startsWith("at ")).slice(0, 8).join("\n")}`
     : String(err);
+
+/** An operator-facing info line outside any request's logger (the cron's jobs). */
+export function logInfo(event: string, fields: LogFields) {
+  console.log(JSON.stringify({ ts: new Date().toISOString(), level: "info", event, ...fields }));
+}

@@ -110,7 +110,7 @@ const RETRY_WINDOW_MS = 120_000;
 
 /**
  * Changes the password of the caller. Every other session is revoked in the same batch;
- * the caller's own keeps its access token until it expires but loses its refresh tokens.
+ * the caller's own keeps its access token until it expires but can no longer refresh.
  * Wrong current passwords count against the calling session, which ends at the limit.
  */
 export async function changePassword(d: Deps, user: User, sessionId: string | undefined, b: PasswordChange) {

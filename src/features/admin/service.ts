@@ -92,7 +92,7 @@ export async function patchUser(d: Deps, actor: User, id: number, b: UserPatchBo
   return adminView(user);
 }
 
-/** DELETE: the user, their sessions and refresh tokens go; their events stay in AUDIT_DB. */
+/** DELETE: the user and their sessions go (and any refresh records from before generations); their events stay in AUDIT_DB. */
 export async function removeUser(d: Deps, actor: User, id: number) {
   if (id === actor.id) throw cannotDeleteSelf();
   if (!(await deleteUser(d.db, id))) throw userNotFound();

@@ -60,7 +60,7 @@ export async function updateUser(db: Db, id: number, changes: UserChanges, now: 
   return { user: rows[0], revoked: revoked.length };
 }
 
-/** The user, their sessions and refresh tokens (MFA rows follow by cascade), in one batch. Events live elsewhere and stay. */
+/** The user, their sessions and any refresh records from before generations (MFA rows follow by cascade), in one batch. Events live elsewhere and stay. */
 export async function deleteUser(db: Db, id: number): Promise<boolean> {
   const [, , deleted] = await db.batch([
     db.delete(refreshTokens).where(eq(refreshTokens.userId, id)),

@@ -1,11 +1,10 @@
+import { DAY_MS, deleteInBatches } from "../../kernel/cleanup";
 import { getConfig, type Env } from "../../kernel/config";
 import { describeError, logError } from "../../kernel/log";
 import { getDb } from "../../kernel/storage";
 import { deleteEventsBefore } from "./store";
 
-const DAY_MS = 86_400_000;
 const BATCH_SIZE = 1000;
-const MAX_BATCHES = 50;
 
 /**
  * The Cron Trigger's part for the audit log: events older than AUDIT_RETENTION_DAYS go, in
@@ -22,13 +21,7 @@ export async function deleteOldEvents(env: Env, now = Date.now()) {
   }
   const db = getDb(env.AUDIT_DB);
   const before = new Date(now - days * DAY_MS);
-  const total = { events: 0, batches: 0 };
-  for (let i = 0; i < MAX_BATCHES; i++) {
-    const n = await deleteEventsBefore(db, before, BATCH_SIZE);
-    total.events += n;
-    total.batches++;
-    if (n < BATCH_SIZE) break;
-  }
-  console.log(JSON.stringify({ ts: new Date().toISOString(), level: "info", event: "audit_retention", retention_days: days, ...total }));
-  return total;
+  return deleteInBatches("audit_retention", { batchSize: BATCH_SIZE, maxBatches: 50 }, async () => ({
+    events: await deleteEventsBefore(db, before, BATCH_SIZE),
+  }));
 }

@@ -3,16 +3,13 @@ import type { Deps } from "../../kernel/deps";
 import { normalizeEmail } from "../../kernel/email";
 import { findUserByEmail, findUserById, replacePasswordEndingSessions } from "../account/store";
 import { recordEvent } from "../audit/events";
-import { inspectLink, issueDecoy, issueLink } from "../mailed-links/service";
+import { inspectLink, issueDecoy, issueLink, sendAfterAnswer } from "../mailed-links/service";
 import { markMailTokenUsed } from "../mailed-links/store";
 import { hashPassword } from "../passwords/hashing";
 import { assertPasswordRules } from "../passwords/policy";
 import { resetPasswordMail } from "./mail";
 import { resetLinkInvalid } from "./messages";
 import { deleteResetLink, findNewestResetLink, saveDecoyLink, saveResetLink } from "./store";
-
-// A turn of the event loop is not enough: the runtime may still be delivering the answer.
-const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 25));
 
 /**
  * Sends a reset link to an active account; for any other address does the same shape of
@@ -26,7 +23,7 @@ const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 2
  */
 export async function requestReset(d: Deps, email: string, linkBase: string): Promise<void> {
   // Before anything is stored, and for known and unknown addresses alike.
-  const mailer = d.mailer();
+  d.mailer();
   const user = await findUserByEmail(d.db, normalizeEmail(email));
   const nonce = randomToken(32);
   const hash = sha256Hex(nonce);
@@ -43,16 +40,8 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
   ]);
   d.log.event("reset_requested", { user_id: user.id, known: true });
   recordEvent(d, "password.reset_requested", { userId: user.id });
-  // Even composing and starting the send waits for the next turn of the event loop, after
-  // the answer has left: a registered address must not answer any later than an unknown one.
-  d.defer(
-    afterResponse()
-      .then(() => mailer.send(resetPasswordMail(user.email, user.name, link, Math.round(ttl / 60))))
-      .then(
-        () => d.log.event("mail_sent", { user_id: user.id, kind: "password_reset" }),
-        (err: unknown) => d.log.event("mail_failed", { user_id: user.id, kind: "password_reset", reason: String((err as Error)?.message ?? err) }),
-      ),
-  );
+  // After the answer: a registered address must not answer any later than an unknown one.
+  sendAfterAnswer(d, "password_reset", user.id, [() => resetPasswordMail(user.email, user.name, link, Math.round(ttl / 60))]);
 }
 
 /**
