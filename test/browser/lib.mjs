@@ -161,8 +161,11 @@ export async function start(vars = {}) {
   // touches D1 only once a request needs it, and the first such request waits for the migrations.
   state.browserStarting = launchBrowser();
   state.browserStarting.catch(() => {}); // awaited (and reported) below
-  log("applying migrations to a fresh local D1");
-  const migrating = run([WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", state.persist], { cwd: ROOT, env: childEnv }, 45_000);
+  log("applying migrations to fresh local D1s (users, audit log)");
+  // The two databases one after the other: both write wrangler's local state directory.
+  const migrating = run([WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", state.persist], { cwd: ROOT, env: childEnv }, 45_000).then((users) =>
+    users.status !== 0 ? users : run([WRANGLER, "d1", "migrations", "apply", "AUDIT_DB", "--local", "--persist-to", state.persist], { cwd: ROOT, env: childEnv }, 45_000),
+  );
 
   log(`starting wrangler dev on ${origin}`);
   const allVars = {
