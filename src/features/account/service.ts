@@ -1,7 +1,7 @@
 import type { Deps } from "../../kernel/deps";
 import { normalizeEmail } from "../../kernel/email";
 import { fieldErrors, type FieldErrors } from "../../kernel/errors";
-import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword } from "../passwords/hashing";
+import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword, type HasherSpec } from "../passwords/hashing";
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
 import { startMfaLogin, type MfaChallenge } from "../mfa/service";
@@ -29,7 +29,7 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair> {
   if (Object.keys(problems).length) throw fieldErrors(problems);
   assertPasswordsMatch(r.password, r.password2);
 
-  const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config.BCRYPT_COST) });
+  const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config) });
   if (!user) throw emailTaken();
   d.log.event("user_registered", { user_id: user.id });
   const pair = await openSession(d, user);
@@ -43,20 +43,20 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair> {
  * or has a wrong password, so neither the answer nor its timing tells them apart.
  */
 export async function login(d: Deps, email: string, password: string): Promise<TokenPair | MfaChallenge> {
-  const cost = d.config.BCRYPT_COST;
+  const hasher = d.config;
   const user = await findUserByEmail(d.db, normalizeEmail(email));
   // An imported Django hash not yet re-hashed costs ~10x a bcrypt check, and its timing shows
   // (README): bound how often anyone can make us pay it, per account.
   if (user?.isActive && isCostlyHash(user.password)) await d.limit([["COSTLY_HASH_LIMITER", String(user.id)]]);
   const result =
-    user && user.isActive ? await verifyPassword(password, user.password, cost) : { ok: await verifyAgainstDummy(password, cost), needsRehash: false };
+    user && user.isActive ? await verifyPassword(password, user.password, hasher) : { ok: await verifyAgainstDummy(password, hasher), needsRehash: false };
   if (!user || !user.isActive || !result.ok) {
     d.log.event("login_failed", { email: d.log.emailRef(email), reason: !user ? "unknown" : !user.isActive ? "inactive" : "password" });
     throw badCredentials();
   }
   const extra = [];
-  // Imported Django hashes and hashes of an older cost are upgraded while the password is at hand.
-  if (result.needsRehash) extra.push(rehashStatement(d.db, user.id, user.password, await hashPassword(password, cost)));
+  // Imported Django hashes and hashes of another kind or cost than configured are upgraded while the password is at hand.
+  if (result.needsRehash) extra.push(rehashStatement(d.db, user.id, user.password, await hashPassword(password, hasher)));
   // Two-factor users get an mfa_token instead of a pair; mfaEnabled comes with the row already read.
   if (user.mfaEnabled) return startMfaLogin(d, user, extra);
   if (d.config.UPDATE_LAST_LOGIN) extra.push(touchLastLoginStatement(d.db, user.id, new Date()));
@@ -89,9 +89,9 @@ const RETRY_WINDOW_MS = 120_000;
  */
 export async function changePassword(d: Deps, user: User, sessionId: string | undefined, b: PasswordChange) {
   assertPasswordsMatch(b.password, b.password2);
-  const cost = d.config.BCRYPT_COST;
-  if (!(await verifyPassword(b.current_password, user.password, cost)).ok) {
-    if (await isRetryOfCommittedChange(user, b, cost)) return;
+  const hasher = d.config;
+  if (!(await verifyPassword(b.current_password, user.password, hasher)).ok) {
+    if (await isRetryOfCommittedChange(user, b, hasher)) return;
     if (sessionId && (await recordPasswordFailure(d.db, sessionId, new Date(), PASSWORD_FAILURES_PER_SESSION))) {
       d.log.event("session_revoked", { user_id: user.id, session: sessionId, reason: "password_guessing" });
     }
@@ -102,7 +102,7 @@ export async function changePassword(d: Deps, user: User, sessionId: string | un
   const won = await replacePasswordEndingSessions(d.db, {
     userId: user.id,
     expectedVersion: user.passwordVersion,
-    hash: await hashPassword(b.password, cost),
+    hash: await hashPassword(b.password, hasher),
     now,
     reason: "password_changed",
     keep: sessionId ? { sessionId, until: new Date(now.getTime() + d.config.ACCESS_TOKEN_LIFETIME * 1000) } : undefined,
@@ -116,10 +116,10 @@ export async function changePassword(d: Deps, user: User, sessionId: string | un
  * The same change sent again after its answer was lost: the stored password is already the
  * new one, set moments ago. Answered as a success instead of "current password wrong".
  */
-async function isRetryOfCommittedChange(user: User, b: PasswordChange, cost: number): Promise<boolean> {
+async function isRetryOfCommittedChange(user: User, b: PasswordChange, hasher: HasherSpec): Promise<boolean> {
   const changedAt = user.passwordChangedAt?.getTime();
   if (changedAt === undefined || Date.now() - changedAt > RETRY_WINDOW_MS) return false;
-  return (await verifyPassword(b.password, user.password, cost)).ok;
+  return (await verifyPassword(b.password, user.password, hasher)).ok;
 }
 
 /** The profile: the user's public fields, never a secret. */
