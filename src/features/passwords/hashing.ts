@@ -90,7 +90,9 @@ export async function verifyPassword(password: string, stored: string, spec: Has
 // One promise per hasher setting, so concurrent first requests in an isolate share a single hash.
 const dummyHashes = new Map<string, Promise<string>>();
 
-function dummyHash(h: Hasher): Promise<string> {
+/** The isolate's dummy hash for a setting (exported for the tests: it must be of the configured kind). */
+export function dummyHash(spec: HasherSpec): Promise<string> {
+  const h = hasherOf(spec);
   const key = JSON.stringify(h);
   let pending = dummyHashes.get(key);
   if (!pending) {
@@ -108,7 +110,7 @@ function dummyHash(h: Hasher): Promise<string> {
  * The dummy hash is made once per isolate per setting (the first call pays for it too).
  */
 export async function verifyAgainstDummy(password: string, spec: HasherSpec): Promise<false> {
-  const parsed = parseDjangoHash(await dummyHash(hasherOf(spec)));
+  const parsed = parseDjangoHash(await dummyHash(spec));
   if (parsed) await verifyDjangoHash(password, parsed);
   return false;
 }
