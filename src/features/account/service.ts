@@ -39,7 +39,7 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair> {
 }
 
 /**
- * Checks credentials with the same bcrypt work whether the account is unknown, inactive
+ * Checks credentials with the same hashing work whether the account is unknown, inactive
  * or has a wrong password, so neither the answer nor its timing tells them apart.
  */
 export async function login(d: Deps, email: string, password: string): Promise<TokenPair | MfaChallenge> {
