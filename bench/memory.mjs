@@ -11,7 +11,7 @@
 //
 // Env: MEM_CONCURRENCY (default 8), MEM_REPEATS (default 3), MEM_CASES (";"-separated cases,
 // each a ","-list of NAME=value vars over wrangler.toml's; default: the configured hasher,
-// bcrypt at BCRYPT_COST, and scrypt at N=2^14 r=16 (the peer's setting)). Linux only.
+// bcrypt at BCRYPT_COST, and scrypt at N=2^15 r=8 (the same memory, the other shape)). Linux only.
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes, scryptSync } from "node:crypto";
 import bcrypt from "bcryptjs";
@@ -28,7 +28,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const C = Number(process.env.MEM_CONCURRENCY ?? 8);
 const REPEATS = Number(process.env.MEM_REPEATS ?? 3);
 const PASSWORD = "violet-Harbor-91";
-const CASES = (process.env.MEM_CASES ?? "PASSWORD_HASHER=scrypt;PASSWORD_HASHER=bcrypt;PASSWORD_HASHER=scrypt,SCRYPT_N=16384,SCRYPT_R=16")
+const CASES = (process.env.MEM_CASES ?? "PASSWORD_HASHER=scrypt;PASSWORD_HASHER=bcrypt;PASSWORD_HASHER=scrypt,SCRYPT_N=32768,SCRYPT_R=8")
   .split(";")
   .map((c) => Object.fromEntries(c.split(",").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])));
 

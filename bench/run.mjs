@@ -183,7 +183,7 @@ async function main() {
     const cost = Number(b.vars.BCRYPT_COST ?? 10);
     // The bound measures the configured hasher (src/kernel/config.ts: scrypt unless set to bcrypt).
     const hasher = b.vars.PASSWORD_HASHER === "bcrypt" ? "bcrypt" : "scrypt";
-    const scryptParams = { N: Number(b.vars.SCRYPT_N ?? 32768), r: Number(b.vars.SCRYPT_R ?? 8), p: Number(b.vars.SCRYPT_P ?? 1) };
+    const scryptParams = { N: Number(b.vars.SCRYPT_N ?? 16384), r: Number(b.vars.SCRYPT_R ?? 16), p: Number(b.vars.SCRYPT_P ?? 1) };
     const hasherLabel = hasher === "bcrypt" ? `bcrypt cost ${cost}` : `scrypt N=${scryptParams.N} r=${scryptParams.r} p=${scryptParams.p} (${(128 * scryptParams.N * scryptParams.r) / 2 ** 20} MiB)`;
     let boundHash;
     if (hasher === "bcrypt") {

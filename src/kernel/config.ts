@@ -54,8 +54,8 @@ const ConfigSchema = z.object({
   PASSWORD_HASHER: z.enum(["scrypt", "bcrypt"]).default("scrypt"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   // 128*N*r bytes per hash (32 MiB by default); checked against the bounds in build().
-  SCRYPT_N: z.coerce.number().int().default(32768),
-  SCRYPT_R: z.coerce.number().int().default(8),
+  SCRYPT_N: z.coerce.number().int().default(16384),
+  SCRYPT_R: z.coerce.number().int().default(16),
   SCRYPT_P: z.coerce.number().int().default(1),
   PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
   // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
