@@ -26,7 +26,11 @@ export default defineConfig(async () => {
             // Set here so a developer's .dev.vars (which the plugin also reads) cannot change the suite.
             MAIL_TRANSPORT: "http",
             MAIL_API_URL: "https://mail.test/emails",
+            // The suite's own tests were written for bcrypt_sha256 at cost 4 (fast); the scrypt
+            // default runs in test/passwords/hasher.test.ts, switched per call, at a small N.
+            PASSWORD_HASHER: "bcrypt",
             BCRYPT_COST: "4",
+            SCRYPT_N: "1024",
             CORS_ALLOWED_ORIGINS: "https://example.com,https://sub.example.com,http://localhost:8080",
           },
         },

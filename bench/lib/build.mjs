@@ -82,7 +82,7 @@ export function bundleComposition(metafilePath, root) {
     .map(([name, bytes]) => ({ name, bytes, kib: kib(bytes), share: Math.round((bytes / total) * 1000) / 10 }));
 }
 
-/** bench/bcrypt-worker.mjs bundled (minified, ESM) with the esbuild wrangler itself uses. */
+/** bench/bcrypt-worker.mjs (the bound: one verification of the configured hasher) bundled (minified, ESM) with the esbuild wrangler itself uses. */
 export async function buildBcryptWorker(root, outfile) {
   const require = createRequire(join(root, "package.json"));
   let esbuild;
@@ -99,6 +99,8 @@ export async function buildBcryptWorker(root, outfile) {
     // "browser" honours bcryptjs' `"browser": {"crypto": false}`: compare needs no randomness.
     platform: "browser",
     conditions: ["workerd", "worker", "browser"],
+    // workerd's own module (the scrypt bound), as wrangler leaves it for the worker.
+    external: ["node:crypto"],
     target: "es2022",
     minify: true,
     logLevel: "warning",

@@ -19,8 +19,10 @@ export const NAME_MAX_LENGTH = 200;
 /** Far above any Django hash (about 90 characters), far below D1's 100 KB statement limit. */
 export const MAX_PASSWORD_LENGTH = 4096;
 
-/** Prefix of the hashes the worker writes (Django's BCryptSHA256PasswordHasher format). */
+/** Prefix of the hashes the worker writes with PASSWORD_HASHER=bcrypt (Django's BCryptSHA256PasswordHasher format). */
 export const WORKER_HASH_PREFIX = "bcrypt_sha256$";
+/** Prefixes of every format the worker writes: bcrypt_sha256, and scrypt (Django's ScryptPasswordHasher, the default). */
+export const WORKER_HASH_PREFIXES = [WORKER_HASH_PREFIX, "scrypt$"];
 
 /**
  * @typedef {object} ImportUser A dump row that passed validation, in our column types.
@@ -117,6 +119,11 @@ export function sqliteLower(value) {
 
 const BCRYPT_RE = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 const PBKDF2_RE = /^pbkdf2_sha256\$([1-9]\d{0,7})\$([^$]+)\$([A-Za-z0-9+/]{43}=)$/;
+// Django's ScryptPasswordHasher: scrypt$N$salt$r$p$hash (src/features/passwords/scrypt.ts).
+const SCRYPT_RE = /^scrypt\$([1-9]\d{0,7})\$([\x21-\x23\x25-\x7e]{1,128})\$([1-9]\d{0,3})\$([1-9]\d{0,3})\$([A-Za-z0-9+/]{86}==)$/;
+/** scrypt bounds (src/features/passwords/scrypt.ts): 128*N*r <= 32 MiB, N*r*p <= 2^20. */
+export const MAX_SCRYPT_MEMORY_BYTES = 32 * 1024 * 1024;
+export const MAX_SCRYPT_WORK = 2 ** 20;
 
 /**
  * The most PBKDF2 iterations a login may check. Above WebCrypto's 100,000 the worker runs
@@ -145,8 +152,19 @@ function isBcrypt(value) {
 }
 
 /**
+ * A well-formed scrypt hash within the worker's bounds.
+ * @param {string} stored
+ */
+function isScrypt(stored) {
+  const m = SCRYPT_RE.exec(stored);
+  if (!m) return false;
+  const [N, r, p] = [Number(m[1]), Number(m[3]), Number(m[4])];
+  return N >= 2 && (N & (N - 1)) === 0 && 128 * N * r <= MAX_SCRYPT_MEMORY_BYTES && N * r * p <= MAX_SCRYPT_WORK;
+}
+
+/**
  * Whether the worker's login can verify this stored hash: pbkdf2_sha256, bcrypt_sha256,
- * bcrypt and bare $2a/$2b/$2y. False for argon2, md5, sha1, unusable ("!…") and malformed values.
+ * bcrypt, bare $2a/$2b/$2y and scrypt. False for argon2, md5, sha1, unusable ("!…") and malformed values.
  * @param {unknown} stored
  */
 export function isSupportedHash(stored) {
@@ -155,6 +173,7 @@ export function isSupportedHash(stored) {
     const iterations = pbkdf2Iterations(stored);
     return iterations !== null && iterations <= MAX_PBKDF2_ITERATIONS;
   }
+  if (stored.startsWith("scrypt$")) return isScrypt(stored);
   if (stored.startsWith("bcrypt_sha256$")) return isBcrypt(stored.slice("bcrypt_sha256$".length));
   if (stored.startsWith("bcrypt$")) return isBcrypt(stored.slice("bcrypt$".length));
   return isBcrypt(stored);
@@ -427,11 +446,12 @@ export const SEQUENCE_SQL =
 /**
  * May the import replace the stored password? Only while the worker has never written it:
  * no change or reset (password_version still 0) and not a hash in the worker's own format
- * (every successful login of an imported non-bcrypt_sha256 hash re-hashes it into that format).
+ * (a successful login re-hashes an imported hash into the configured one of these formats; an
+ * imported hash already in one of them is kept, as the worker cannot tell it from its own).
  * @param {Pick<ExistingUser, "password" | "password_version">} row
  */
 export function passwordReplaceable(row) {
-  return Number(row.password_version) === 0 && !String(row.password).startsWith(WORKER_HASH_PREFIX);
+  return Number(row.password_version) === 0 && !WORKER_HASH_PREFIXES.some((prefix) => String(row.password).startsWith(prefix));
 }
 
 /** @param {boolean} b */
@@ -537,7 +557,7 @@ export function sqlInteger(value) {
 const sqlIntegerOrNull = (value) => (value === null ? "NULL" : sqlInteger(value));
 
 // The stored password may be replaced only while the worker has never written it (see passwordReplaceable).
-const REPLACEABLE = `(users.password_version = 0 AND substr(users.password, 1, ${WORKER_HASH_PREFIX.length}) IS NOT '${WORKER_HASH_PREFIX}')`;
+const REPLACEABLE = `(users.password_version = 0 AND ${WORKER_HASH_PREFIXES.map((prefix) => `substr(users.password, 1, ${prefix.length}) IS NOT '${prefix}'`).join(" AND ")})`;
 const NEWER_LOGIN = "(excluded.last_login IS NOT NULL AND (users.last_login IS NULL OR excluded.last_login > users.last_login))";
 
 /** D1's limit on the length of one SQL statement, in bytes. */

@@ -5,6 +5,7 @@ import { unavailable, type AppError } from "./errors";
 import { logError } from "./log";
 import { ALGORITHMS, parsePrivateKeys, type PrivateJwk } from "./keys";
 import { memo } from "./memo";
+import { MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, scryptParamsAllowed } from "../features/passwords/scrypt";
 
 /** Bindings and variables the worker is deployed with (wrangler.toml, secrets, .dev.vars). */
 export interface Env {
@@ -54,7 +55,13 @@ const ConfigSchema = z.object({
   LEEWAY: seconds(0),
   JWT_SIGNING_KEY: z.string().optional(),
   JWT_PRIVATE_KEYS: z.string().optional(),
+  // New hashes: scrypt (native, memory-hard; default, see README "Password hashing") or bcrypt.
+  PASSWORD_HASHER: z.enum(["scrypt", "bcrypt"]).default("scrypt"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
+  // 128*N*r bytes per hash (32 MiB by default); checked against the bounds in build().
+  SCRYPT_N: z.coerce.number().int().default(16384),
+  SCRYPT_R: z.coerce.number().int().default(16),
+  SCRYPT_P: z.coerce.number().int().default(1),
   PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
   // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
   PASSWORD_RESET_URL: z.string().url().optional(),
@@ -182,6 +189,9 @@ function build(env: Env): Config {
     throw configError(`invalid configuration: ${where}`);
   }
   const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, PSEUDONYM_KEY, MFA_ENCRYPTION_KEY, WEBHOOK_SECRET, ...parsedRest } = parsed.data;
+  if (!scryptParamsAllowed({ N: parsedRest.SCRYPT_N, r: parsedRest.SCRYPT_R, p: parsedRest.SCRYPT_P })) {
+    throw configError(`SCRYPT_N/SCRYPT_R/SCRYPT_P: N must be a power of 2, 128*N*r <= ${MAX_SCRYPT_MEMORY_BYTES} bytes and N*r*p <= ${MAX_SCRYPT_WORK}`);
+  }
   const mfaKeys = (MFA_ENCRYPTION_KEY ?? "").split(",").map((k) => k.trim()).filter(Boolean);
   if (mfaKeys.some((k) => new TextEncoder().encode(k).byteLength < MIN_KEY_BYTES)) {
     throw configError(`MFA_ENCRYPTION_KEY: every key must be at least ${MIN_KEY_BYTES} bytes`);

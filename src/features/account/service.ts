@@ -3,7 +3,7 @@ import { readPrimaryFromNowOn } from "../../kernel/storage";
 import { normalizeEmail } from "../../kernel/email";
 import { fieldErrors, type FieldErrors } from "../../kernel/errors";
 import { recordEvent, sessionOf } from "../audit/events";
-import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword } from "../passwords/hashing";
+import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword, type HasherSpec } from "../passwords/hashing";
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
 import { assertMayGetTokens, sendVerificationAtRegistration } from "../email-address/service";
@@ -34,7 +34,7 @@ export async function register(d: Deps, r: RegisterBody, verifyLinkBase: string)
   // optional and mandatory mail a verification link: no account without a way to send it (503).
   if (d.config.EMAIL_VERIFICATION !== "none") d.mailer();
 
-  const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config.BCRYPT_COST) });
+  const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config) });
   if (!user) throw emailTaken();
   d.log.event("user_registered", { user_id: user.id });
   recordEvent(d, "user.registered", { userId: user.id });
@@ -48,11 +48,11 @@ export async function register(d: Deps, r: RegisterBody, verifyLinkBase: string)
 }
 
 /**
- * Checks credentials with the same bcrypt work whether the account is unknown, inactive
+ * Checks credentials with the same hashing work whether the account is unknown, inactive
  * or has a wrong password, so neither the answer nor its timing tells them apart.
  */
 export async function login(d: Deps, email: string, password: string): Promise<TokenPair | MfaChallenge> {
-  const cost = d.config.BCRYPT_COST;
+  const hasher = d.config;
   // Read wherever is nearest: the session insert below is conditional on the password
   // version and the account being active on the primary, so a stale row cannot let anyone in.
   let user = await findUserByEmail(d.db, normalizeEmail(email));
@@ -60,7 +60,7 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   // (README): bound how often anyone can make us pay it, per account.
   if (user?.isActive && isCostlyHash(user.password)) await d.limit([["COSTLY_HASH_LIMITER", String(user.id)]]);
   let result =
-    user && user.isActive ? await verifyPassword(password, user.password, cost) : { ok: await verifyAgainstDummy(password, cost), needsRehash: false };
+    user && user.isActive ? await verifyPassword(password, user.password, hasher) : { ok: await verifyAgainstDummy(password, hasher), needsRehash: false };
   if (!user || !user.isActive || !result.ok) {
     // Before refusing, ask the primary: a replica may not have the account or its new
     // password yet. Every failure pays this read, so it tells nothing apart.
@@ -68,7 +68,7 @@ export async function login(d: Deps, email: string, password: string): Promise<T
     const fresh = await findUserByEmail(d.db, normalizeEmail(email));
     if (fresh && fresh.isActive && (fresh.password !== user?.password || !user.isActive)) {
       user = fresh;
-      result = await verifyPassword(password, fresh.password, cost);
+      result = await verifyPassword(password, fresh.password, hasher);
     }
   }
   if (!user || !user.isActive || !result.ok) {
@@ -79,8 +79,8 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   // mandatory mode: an unverified address gets no tokens, told only after the password was right.
   assertMayGetTokens(d, user);
   const extra = [];
-  // Imported Django hashes and hashes of an older cost are upgraded while the password is at hand.
-  if (result.needsRehash) extra.push(rehashStatement(d.db, user.id, user.password, await hashPassword(password, cost)));
+  // Imported Django hashes and hashes of another kind or cost than configured are upgraded while the password is at hand.
+  if (result.needsRehash) extra.push(rehashStatement(d.db, user.id, user.password, await hashPassword(password, hasher)));
   // Two-factor users get an mfa_token instead of a pair; mfaEnabled comes with the row already read.
   if (user.mfaEnabled) return startMfaLogin(d, user, extra);
   if (d.config.UPDATE_LAST_LOGIN) extra.push(touchLastLoginStatement(d.db, user.id, new Date()));
@@ -115,9 +115,9 @@ const RETRY_WINDOW_MS = 120_000;
  */
 export async function changePassword(d: Deps, user: User, sessionId: string | undefined, b: PasswordChange) {
   assertPasswordsMatch(b.password, b.password2);
-  const cost = d.config.BCRYPT_COST;
-  if (!(await verifyPassword(b.current_password, user.password, cost)).ok) {
-    if (await isRetryOfCommittedChange(user, b, cost)) return;
+  const hasher = d.config;
+  if (!(await verifyPassword(b.current_password, user.password, hasher)).ok) {
+    if (await isRetryOfCommittedChange(user, b, hasher)) return;
     if (sessionId && (await recordPasswordFailure(d.db, sessionId, new Date(), PASSWORD_FAILURES_PER_SESSION))) {
       d.log.event("session_revoked", { user_id: user.id, session: sessionId, reason: "password_guessing" });
       recordEvent(d, "session.revoked", { userId: user.id, sessionId, detail: { reason: "password_guessing" } });
@@ -129,7 +129,7 @@ export async function changePassword(d: Deps, user: User, sessionId: string | un
   const won = await replacePasswordEndingSessions(d.db, {
     userId: user.id,
     expectedVersion: user.passwordVersion,
-    hash: await hashPassword(b.password, cost),
+    hash: await hashPassword(b.password, hasher),
     now,
     reason: "password_changed",
     keep: sessionId ? { sessionId, until: new Date(now.getTime() + d.config.ACCESS_TOKEN_LIFETIME * 1000) } : undefined,
@@ -144,10 +144,10 @@ export async function changePassword(d: Deps, user: User, sessionId: string | un
  * The same change sent again after its answer was lost: the stored password is already the
  * new one, set moments ago. Answered as a success instead of "current password wrong".
  */
-async function isRetryOfCommittedChange(user: User, b: PasswordChange, cost: number): Promise<boolean> {
+async function isRetryOfCommittedChange(user: User, b: PasswordChange, hasher: HasherSpec): Promise<boolean> {
   const changedAt = user.passwordChangedAt?.getTime();
   if (changedAt === undefined || Date.now() - changedAt > RETRY_WINDOW_MS) return false;
-  return (await verifyPassword(b.password, user.password, cost)).ok;
+  return (await verifyPassword(b.password, user.password, hasher)).ok;
 }
 
 /** The profile: the user's public fields, never a secret. */

@@ -66,7 +66,7 @@ export async function verifyEmail(d: Deps, uid: string, token: string): Promise<
  */
 export async function requestEmailChange(d: Deps, user: User, newEmail: string, currentPassword: string, base: string): Promise<void> {
   d.mailer();
-  if (!(await verifyPassword(currentPassword, user.password, d.config.BCRYPT_COST)).ok) {
+  if (!(await verifyPassword(currentPassword, user.password, d.config)).ok) {
     d.log.event("email_change_refused", { user_id: user.id, reason: "password" });
     throw currentPasswordWrong();
   }

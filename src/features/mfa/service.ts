@@ -47,7 +47,7 @@ export interface MfaChallenge {
 export const isMfaChallenge = (r: TokenPair | MfaChallenge): r is MfaChallenge => "mfaToken" in r;
 
 async function assertPassword(d: Deps, user: User, password: string) {
-  if (!(await verifyPassword(password, user.password, d.config.BCRYPT_COST)).ok) throw currentPasswordWrong();
+  if (!(await verifyPassword(password, user.password, d.config)).ok) throw currentPasswordWrong();
 }
 
 export async function mfaStatus(d: Deps, user: User) {

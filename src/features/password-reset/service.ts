@@ -67,7 +67,7 @@ export async function checkResetLink(d: Deps, uid: string, token: string) {
 export async function confirmReset(d: Deps, uid: string, token: string, password: string): Promise<void> {
   const { user, hash, version } = await checkResetLink(d, uid, token);
   await assertPasswordRules(d, password, user);
-  const hashed = await hashPassword(password, d.config.BCRYPT_COST);
+  const hashed = await hashPassword(password, d.config);
   const won = await replacePasswordEndingSessions(d.db, { userId: user.id, expectedVersion: version, hash: hashed, now: new Date(), reason: "password_reset" });
   if (!won) throw resetLinkInvalid();
   // Tidiness only: the version bump above already killed the link (and every older one).

@@ -6,6 +6,7 @@
 import bcrypt from "bcryptjs";
 import { pbkdf2Async } from "@noble/hashes/pbkdf2.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { parseScrypt, verifyScrypt, type ParsedScrypt } from "./scrypt";
 
 /** A stored hash this module can verify, split into its parts. */
 export type DjangoHash =
@@ -13,7 +14,9 @@ export type DjangoHash =
   /** Django's BCryptSHA256PasswordHasher: bcrypt over hex(sha256(password)). */
   | { algorithm: "bcrypt_sha256"; bcrypt: string; cost: number }
   /** Django's BCryptPasswordHasher (`bcrypt$…`) and bare `$2a$/$2b$/$2y$` hashes. */
-  | { algorithm: "bcrypt"; bcrypt: string; cost: number };
+  | { algorithm: "bcrypt"; bcrypt: string; cost: number }
+  /** Django's ScryptPasswordHasher (`scrypt$N$salt$r$p$hash`), native on workerd (./scrypt.ts). */
+  | ParsedScrypt;
 
 /** Workers' WebCrypto rejects PBKDF2 above this in production (local workerd does not). */
 export const WEBCRYPTO_PBKDF2_MAX_ITERATIONS = 100_000;
@@ -43,7 +46,7 @@ function parseBcrypt(value: string): { bcrypt: string; cost: number } | null {
   return cost >= 4 && cost <= 31 ? { bcrypt: value, cost } : null;
 }
 
-/** Splits a stored hash into its parts; null when malformed or of an unsupported algorithm (argon2, md5, unusable "!…"). */
+/** Splits a stored hash (pbkdf2_sha256, bcrypt_sha256, bcrypt, bare $2a/$2b/$2y, scrypt) into its parts; null when malformed or of an unsupported algorithm (argon2, md5, unusable "!…"). */
 export function parseDjangoHash(stored: string): DjangoHash | null {
   if (typeof stored !== "string") return null;
   if (stored.startsWith("pbkdf2_sha256$")) {
@@ -53,6 +56,7 @@ export function parseDjangoHash(stored: string): DjangoHash | null {
     if (iterations > MAX_PBKDF2_ITERATIONS) return null;
     return { algorithm: "pbkdf2_sha256", iterations, salt: m[2]!, hash: m[3]! };
   }
+  if (stored.startsWith("scrypt$")) return parseScrypt(stored);
   if (stored.startsWith("bcrypt_sha256$")) {
     const b = parseBcrypt(stored.slice("bcrypt_sha256$".length));
     return b && { algorithm: "bcrypt_sha256", ...b };
@@ -114,6 +118,8 @@ export async function verifyDjangoHash(password: string, h: DjangoHash): Promise
       case "bcrypt":
         // Legacy: bcrypt itself cuts the password at 72 bytes, exactly as Django's BCryptPasswordHasher did.
         return await bcrypt.compare(password, h.bcrypt);
+      case "scrypt":
+        return await verifyScrypt(password, h);
     }
   } catch {
     return false;
