@@ -12,15 +12,9 @@
 // PBKDF2-SHA256 hash at Django's 260,000 iterations vs an unknown e-mail.
 //
 // Env: TIMING_SAMPLES (per kind, default 40), TIMING_PBKDF2_SAMPLES (default 7).
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import os from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildWorker } from "./lib/build.mjs";
-import { bindingsFromConfig, loadMiniflare, readMigrations, readWranglerConfig } from "./lib/config.mjs";
 import { startMailServer } from "./lib/mail-server.mjs";
+import { startWorker } from "./lib/worker.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SAMPLES = Number(process.env.TIMING_SAMPLES ?? 40);
@@ -29,60 +23,19 @@ const PBKDF2_SAMPLES = Number(process.env.TIMING_PBKDF2_SAMPLES ?? 7);
 // From test/fixtures/django-hashes.json: what a stock Django 3.2-4.0 project stores.
 const DJANGO_PBKDF2_260K = "pbkdf2_sha256$260000$aabA4Rjr5NtyxX1ALIu2D0$DTR2q3V+eGKRPID3jN7gjgqjmlXGh0NBaQsXkORhoLE=";
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const tmp = mkdtempSync(join(os.tmpdir(), "edge-auth-timing-"));
-let mf;
+let worker;
 let mail;
 try {
-  console.log("building the worker as deployed (wrangler deploy --dry-run --minify) ...");
-  const outdir = join(tmp, "dist");
-  buildWorker(ROOT, outdir);
-  const config = await readWranglerConfig(ROOT);
-  const b = bindingsFromConfig(config);
-  const { Miniflare, toOptions } = await loadMiniflare(ROOT);
   mail = await startMailServer();
-  const modules = readdirSync(outdir)
-    .filter((f) => f.endsWith(".js") || f.endsWith(".txt"))
-    .sort((a, b) => (a === "index.js" ? -1 : b === "index.js" ? 1 : a.localeCompare(b)))
-    .map((f) => ({ type: f.endsWith(".txt") ? "Text" : "ESModule", path: join(outdir, f) }));
-  const port = await freePort();
-  mf = new Miniflare(
-    toOptions({
-      host: "127.0.0.1",
-      port,
-      handleStructuredLogs() {},
-      workers: [
-        {
-          name: config.name,
-          modules,
-          modulesRoot: outdir,
-          compatibilityDate: config.compatibility_date,
-          compatibilityFlags: config.compatibility_flags ?? [],
-          d1Databases: b.d1Databases,
-          kvNamespaces: b.kvNamespaces,
-          ratelimits: b.ratelimits,
-          // Straight to the worker's own socket: no Miniflare entry worker sharing its thread.
-          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-          bindings: { ...b.vars, ACCESS_TOKEN_LIFETIME: "3600", JWT_SIGNING_KEY: randomBytes(48).toString("base64url"), MAIL_API_KEY: process.env.TIMING_NO_MAIL ? "" : "timing", MAIL_API_URL: mail.url },
-        },
-      ],
-    }),
-  );
-  await mf.ready;
-  const url = (await mf.unsafeGetDirectURL(config.name)).toString().replace(/\/$/, "");
-  const db = await mf.getD1Database(Object.keys(b.d1Databases)[0]);
-  for (const m of readMigrations(ROOT, config)) for (const stmt of m.statements) await db.prepare(stmt).run();
+  worker = await startWorker(ROOT, {
+    extraBindings: { ACCESS_TOKEN_LIFETIME: "3600", MAIL_API_KEY: process.env.TIMING_NO_MAIL ? "" : "timing", MAIL_API_URL: mail.url },
+  });
+  const { url, db } = worker;
 
   let ip = 0;
   const post = async (path, body, token) => {
@@ -176,8 +129,7 @@ try {
   console.log(`unknown e-mail, same rounds: ${gu.toFixed(1)} ms; gap ${(gi - gu).toFixed(0)} ms (${(gi / gu).toFixed(1)}x)`);
   console.log(`mails the fake provider received: ${mail.stats?.received ?? "n/a"} (one per registered-address reset or verification request, two per e-mail change request)`);
 } finally {
-  await mf?.dispose().catch(() => {});
+  await worker?.dispose();
   await mail?.close();
-  rmSync(tmp, { recursive: true, force: true });
 }
 process.exit(0);

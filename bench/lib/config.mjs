@@ -61,9 +61,9 @@ export function bindingsFromConfig(config) {
   return { d1Databases, kvNamespaces, ratelimits, vars: { ...(config.vars ?? {}) }, notes };
 }
 
-/** Every top-level migrations/*.sql in name order, split on drizzle-kit's statement breakpoints. */
-export function readMigrations(root, config) {
-  const dirName = config.d1_databases?.[0]?.migrations_dir ?? "migrations";
+/** Every top-level *.sql of a database's migrations_dir (default: the first database's) in name order, split on drizzle-kit's statement breakpoints. */
+export function readMigrations(root, config, database = config.d1_databases?.[0]) {
+  const dirName = database?.migrations_dir ?? "migrations";
   const dir = join(root, dirName);
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
   return files.map((file) => ({

@@ -50,8 +50,12 @@ export async function startWorker(root, { extraBindings = {}, entry, log = conso
   );
   await mf.ready;
   const url = (await mf.unsafeGetDirectURL(config.name)).toString().replace(/\/$/, "");
+  // Every database migrated, the audit log's too, so nothing fails behind the measured answers.
+  for (const database of config.d1_databases ?? []) {
+    const binding = await mf.getD1Database(database.binding);
+    for (const m of readMigrations(root, config, database)) for (const stmt of m.statements) await binding.prepare(stmt).run();
+  }
   const db = await mf.getD1Database(Object.keys(b.d1Databases)[0]);
-  for (const m of readMigrations(root, config)) for (const stmt of m.statements) await db.prepare(stmt).run();
   return {
     url,
     db,

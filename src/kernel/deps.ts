@@ -16,8 +16,13 @@ export interface Deps {
   /** The configured transport; throws the 503 configuration error when there is none. */
   mailer(): Mailer;
   log: Logger;
-  /** Work that must finish but must not delay the answer (mail). */
+  /** Work that must finish but must not delay the answer. */
   defer(task: Promise<unknown>): void;
+  /**
+   * Work that starts only once the answer has left (mail, audit events): what a request does
+   * for a known account but not for an unknown one must not even begin before it answers.
+   */
+  afterAnswer(work: () => Promise<unknown>): void;
   /** Facts about the caller: CF-Connecting-IP, User-Agent, request.cf's country. */
   client: { ip: string | null; userAgent: string | null; country: string | null };
   /** The audit log's database (AUDIT_DB), apart from `db`; null when the deployment has none. */
@@ -42,9 +47,13 @@ export function buildDeps(env: Env, config: Config, log: Logger, defer: Deps["de
   const timeout = config.STORAGE_TIMEOUT_MS;
   const mailer = () => mailerFor(config) ?? throwMissing(env, "MAIL_API_KEY is not set (or set MAIL_TRANSPORT=log for local development)");
   const auditDb = env.AUDIT_DB ? getDb(env.AUDIT_DB, timeout) : null;
-  return { config, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, client, limit, auditDb, eventQueue: env.EVENT_QUEUE ?? null };
+  const afterAnswer = (work: () => Promise<unknown>) => defer(answered().then(work));
+  return { config, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, afterAnswer, client, limit, auditDb, eventQueue: env.EVENT_QUEUE ?? null };
 }
 
 function throwMissing(env: Env, reason: string): never {
   throw missingConfig(env, reason);
 }
+
+// A turn of the event loop is not enough: the runtime may still be delivering the answer.
+const answered = () => new Promise<void>((resolve) => setTimeout(resolve, 25));

@@ -108,7 +108,7 @@ export type EventMessage = { kind: "deliver" | "store"; event: AuditEvent };
  */
 export function recordEvent(d: Deps, type: EventType, e: EventInput): void {
   const event = buildEvent(d, type, e);
-  d.defer(persist(d, event));
+  d.afterAnswer(() => persist(d, event));
 }
 
 async function persist(d: Deps, event: AuditEvent): Promise<void> {

@@ -106,9 +106,6 @@ export async function spendLink(
   return spent ? { token: spent, results } : undefined;
 }
 
-// A turn of the event loop is not enough: the runtime may still be delivering the answer.
-const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 25));
-
 /**
  * Sends mails after the answer has left (waitUntil): composing and starting the send waits
  * for a later turn of the event loop, so a request that mails answers no later than one that
@@ -117,14 +114,12 @@ const afterResponse = () => new Promise<void>((resolve) => setTimeout(resolve, 2
 export function sendAfterAnswer(d: Deps, kind: string, userId: number | null, mails: (() => Mail)[]) {
   if (!mails.length) return;
   const mailer = d.mailer();
-  d.defer(
-    afterResponse().then(() =>
-      Promise.all(
-        mails.map((make) =>
-          mailer.send(make()).then(
-            () => d.log.event("mail_sent", { user_id: userId, kind }),
-            (err: unknown) => d.log.event("mail_failed", { user_id: userId, kind, reason: String((err as Error)?.message ?? err) }),
-          ),
+  d.afterAnswer(() =>
+    Promise.all(
+      mails.map((make) =>
+        mailer.send(make()).then(
+          () => d.log.event("mail_sent", { user_id: userId, kind }),
+          (err: unknown) => d.log.event("mail_failed", { user_id: userId, kind, reason: String((err as Error)?.message ?? err) }),
         ),
       ),
     ),
