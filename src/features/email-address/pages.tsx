@@ -1,5 +1,4 @@
-import { ErrorIcon, OkIcon } from "../../kernel/pages/icons";
-import { Layout } from "../../kernel/pages/layout";
+import { Page } from "../../kernel/pages/page";
 
 /** Where the resend form posts: a page of its own, so it also works from a dead link. */
 export const RESEND_PATH = "/verify-email/resend/";
@@ -54,62 +53,48 @@ function ResendForm(props: { errors?: string[]; autofocus?: boolean }) {
 /** The verification page a mail links to: one button; only its POST verifies. */
 export function VerifyPage(props: { email: string }) {
   return (
-    <Layout title="Confirm your email address">
-      <main aria-labelledby="page-title">
-        <h1 id="page-title">Confirm your email address</h1>
-        <p class="lead">
-          For the account <span class="account">{props.email}</span>
-        </p>
-        <form method="post">
-          <button type="submit">Confirm my email address</button>
-        </form>
-      </main>
-    </Layout>
+    <Page title="Confirm your email address">
+      <p class="lead">
+        For the account <span class="account">{props.email}</span>
+      </p>
+      <form method="post">
+        <button type="submit">Confirm my email address</button>
+      </form>
+    </Page>
   );
 }
 
 export function VerifiedPage() {
   return (
-    <Layout title="Email address confirmed">
-      <main class="state-ok" aria-labelledby="page-title">
-        <OkIcon />
-        <h1 id="page-title">Email address confirmed</h1>
-        <p class="panel" role="status">
-          Your email address is confirmed. You can now sign in.
-        </p>
-      </main>
-    </Layout>
+    <Page title="Email address confirmed" state="ok">
+      <p class="panel" role="status">
+        Your email address is confirmed. You can now sign in.
+      </p>
+    </Page>
   );
 }
 
 /** The e-mail change page: shows both addresses, one button; only its POST changes anything. */
 export function ChangePage(props: { oldEmail: string; newEmail: string }) {
   return (
-    <Layout title="Confirm your new email address">
-      <main aria-labelledby="page-title">
-        <h1 id="page-title">Confirm your new email address</h1>
-        <p class="lead">
-          The account <span class="account">{props.oldEmail}</span> will sign in with <span class="account">{props.newEmail}</span> from now on.
-        </p>
-        <form method="post">
-          <button type="submit">Use my new email address</button>
-        </form>
-      </main>
-    </Layout>
+    <Page title="Confirm your new email address">
+      <p class="lead">
+        The account <span class="account">{props.oldEmail}</span> will sign in with <span class="account">{props.newEmail}</span> from now on.
+      </p>
+      <form method="post">
+        <button type="submit">Use my new email address</button>
+      </form>
+    </Page>
   );
 }
 
 export function ChangedPage(props: { newEmail: string }) {
   return (
-    <Layout title="Email address changed">
-      <main class="state-ok" aria-labelledby="page-title">
-        <OkIcon />
-        <h1 id="page-title">Email address changed</h1>
-        <p class="panel" role="status">
-          Your account now uses <span class="account">{props.newEmail}</span>. Sign in with it from now on.
-        </p>
-      </main>
-    </Layout>
+    <Page title="Email address changed" state="ok">
+      <p class="panel" role="status">
+        Your account now uses <span class="account">{props.newEmail}</span>. Sign in with it from now on.
+      </p>
+    </Page>
   );
 }
 
@@ -121,33 +106,29 @@ export function DeadLinkPage(props: { kind: "verify" | "change"; reason: "expire
   const title = props.reason === "expired" ? "This link has expired" : "This link is no longer valid";
   const life = lifetime(props.lifetimeSeconds);
   return (
-    <Layout title={title}>
-      <main class="state-bad" aria-labelledby="page-title">
-        <ErrorIcon />
-        <h1 id="page-title">{title}</h1>
-        {props.reason === "expired" ? (
-          <p>Links in these mails work for {life} after they are sent, and this one is older.</p>
-        ) : (
+    <Page title={title} state="bad">
+      {props.reason === "expired" ? (
+        <p>Links in these mails work for {life} after they are sent, and this one is older.</p>
+      ) : (
+        <p>
+          A link works only once, and asking for another one cancels the earlier ones. It also stops working when the account's email address
+          changes.
+        </p>
+      )}
+      {props.kind === "verify" ? (
+        <>
           <p>
-            A link works only once, and asking for another one cancels the earlier ones. It also stops working when the account's email address
-            changes.
+            <strong>Get a new link</strong>, then open it from the newest email. If you already confirmed your address, you can simply sign in.
           </p>
-        )}
-        {props.kind === "verify" ? (
-          <>
-            <p>
-              <strong>Get a new link</strong>, then open it from the newest email. If you already confirmed your address, you can simply sign in.
-            </p>
-            <ResendForm />
-          </>
-        ) : (
-          <p>
-            <strong>To change your email address, ask for the change again</strong> from the app or website where you sign in, then open the link in
-            the newest email. If you already confirmed the change, sign in with your new address.
-          </p>
-        )}
-      </main>
-    </Layout>
+          <ResendForm />
+        </>
+      ) : (
+        <p>
+          <strong>To change your email address, ask for the change again</strong> from the app or website where you sign in, then open the link in
+          the newest email. If you already confirmed the change, sign in with your new address.
+        </p>
+      )}
+    </Page>
   );
 }
 
@@ -155,39 +136,28 @@ export function DeadLinkPage(props: { kind: "verify" | "change"; reason: "expire
 export function ResendPage(props: { errors?: string[] }) {
   const hasErrors = (props.errors ?? []).length > 0;
   return (
-    <Layout title={`${hasErrors ? "Error: " : ""}Get a new verification link`}>
-      <main aria-labelledby="page-title">
-        <h1 id="page-title">Get a new verification link</h1>
-        <ResendForm errors={props.errors} autofocus />
-      </main>
-    </Layout>
+    <Page title="Get a new verification link" documentTitle={`${hasErrors ? "Error: " : ""}Get a new verification link`}>
+      <ResendForm errors={props.errors} autofocus />
+    </Page>
   );
 }
 
 export function ResendSentPage(props: { lifetimeSeconds: number }) {
   return (
-    <Layout title="Check your email">
-      <main class="state-ok" aria-labelledby="page-title">
-        <OkIcon />
-        <h1 id="page-title">Check your email</h1>
-        <p class="panel" role="status">
-          If this address has an account that still needs confirming, a new link is on its way. It works for {lifetime(props.lifetimeSeconds)}.
-        </p>
-        <p class="lead">Earlier links no longer work: use the one in the newest email.</p>
-      </main>
-    </Layout>
+    <Page title="Check your email" state="ok">
+      <p class="panel" role="status">
+        If this address has an account that still needs confirming, a new link is on its way. It works for {lifetime(props.lifetimeSeconds)}.
+      </p>
+      <p class="lead">Earlier links no longer work: use the one in the newest email.</p>
+    </Page>
   );
 }
 
 /** A request the page cannot serve (throttled, storage down, failure). */
 export function ProblemPage(props: { title: string; message: string }) {
   return (
-    <Layout title={props.title}>
-      <main class="state-bad" aria-labelledby="page-title">
-        <ErrorIcon />
-        <h1 id="page-title">{props.title}</h1>
-        <p>{props.message}</p>
-      </main>
-    </Layout>
+    <Page title={props.title} state="bad">
+      <p>{props.message}</p>
+    </Page>
   );
 }
