@@ -1,5 +1,5 @@
 import { getConfig, type Config, type Env } from "../../kernel/config";
-import { describeError, logError } from "../../kernel/log";
+import { describeError, logError, logInfo, type LogFields } from "../../kernel/log";
 import { getDb } from "../../kernel/storage";
 import type { AuditEvent, EventMessage } from "./events";
 import { insertEvent } from "./store";
@@ -55,8 +55,8 @@ export function retryDelay(attempts: number, random = Math.random()): number {
   return Math.round(base * (1 + random * 0.1));
 }
 
-const log = (level: "info" | "error", event: string, fields: Record<string, unknown>) =>
-  (level === "error" ? console.error : console.log)(JSON.stringify({ ts: new Date().toISOString(), level, event, ...fields }));
+// The queue consumer runs outside any request: the kernel's operator log lines.
+const log = (level: "info" | "error", event: string, fields: LogFields) => (level === "error" ? logError : logInfo)(event, fields);
 
 /**
  * The EVENT_QUEUE consumer: delivers webhooks and writes events whose first write failed.
