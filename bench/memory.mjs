@@ -15,14 +15,12 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes, scryptSync } from "node:crypto";
 import bcrypt from "bcryptjs";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildWorker } from "./lib/build.mjs";
-import { bindingsFromConfig, loadMiniflare, readMigrations, readWranglerConfig } from "./lib/config.mjs";
 import { childPids } from "./lib/cpu.mjs";
+import { buildBundle } from "./lib/worker.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const C = Number(process.env.MEM_CONCURRENCY ?? 8);
@@ -91,49 +89,17 @@ function hostHash(vars) {
   return `scrypt$${N}$${salt}$${r}$${p}$${key.toString("base64")}`;
 }
 
-const tmp = mkdtempSync(join(os.tmpdir(), "edge-auth-memory-"));
+const bundle = await buildBundle(ROOT);
 try {
-  console.log("building the worker as deployed (wrangler deploy --dry-run --minify) ...");
-  const outdir = join(tmp, "dist");
-  buildWorker(ROOT, outdir);
-  const config = await readWranglerConfig(ROOT);
-  const b = bindingsFromConfig(config);
-  const { Miniflare, toOptions } = await loadMiniflare(ROOT);
-  const modules = readdirSync(outdir)
-    .filter((f) => f.endsWith(".js"))
-    .sort((x, y) => (x === "index.js" ? -1 : y === "index.js" ? 1 : x.localeCompare(y)))
-    .map((f) => ({ type: "ESModule", path: join(outdir, f) }));
+  const config = bundle.config;
+  const b = { vars: bundle.vars };
 
   async function measure(vars, concurrency) {
     const inspectorPort = await freePort();
-    const mf = new Miniflare(
-      toOptions({
-        host: "127.0.0.1",
-        port: await freePort(),
-        inspectorPort,
-        handleStructuredLogs() {},
-        workers: [
-          {
-            name: config.name,
-            modules,
-            modulesRoot: outdir,
-            compatibilityDate: config.compatibility_date,
-            compatibilityFlags: config.compatibility_flags ?? [],
-            d1Databases: b.d1Databases,
-            kvNamespaces: b.kvNamespaces,
-            ratelimits: b.ratelimits,
-            unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-            bindings: { ...b.vars, ...vars, JWT_SIGNING_KEY: randomBytes(48).toString("base64url"), MAIL_API_KEY: "" },
-          },
-        ],
-      }),
-    );
+    const worker = await bundle.launch({ extraBindings: { ...vars, MAIL_API_KEY: "" }, inspectorPort });
     let insp = null;
     try {
-      await mf.ready;
-      const url = (await mf.unsafeGetDirectURL(config.name)).toString().replace(/\/$/, "");
-      const db = await mf.getD1Database(Object.keys(b.d1Databases)[0]);
-      for (const m of readMigrations(ROOT, config)) for (const stmt of m.statements) await db.prepare(stmt).run();
+      const { url, db } = worker;
       const pid = childPids(process.pid, "workerd")[0];
       let ip = 0;
       const post = (path, body) =>
@@ -186,7 +152,7 @@ try {
       };
     } finally {
       insp?.close();
-      await mf.dispose();
+      await worker.dispose();
     }
   }
 
@@ -213,5 +179,5 @@ try {
   console.log("| --- | ---: | ---: | ---: | --- | ---: |");
   for (const r of rows) console.log(`| ${r.label} | ${r.rssBefore} | ${r.rise1} | ${r.riseC} (${r.risesC}) | ${r.heap} | ${r.ab} |`);
 } finally {
-  rmSync(tmp, { recursive: true, force: true });
+  bundle.cleanup();
 }

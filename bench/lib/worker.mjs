@@ -8,17 +8,17 @@ import { buildWorker } from "./build.mjs";
 import { bindingsFromConfig, loadMiniflare, readMigrations, readWranglerConfig } from "./config.mjs";
 
 /**
- * Starts the worker; `extraBindings` override vars. `entry`, when given, is a module placed in
- * front of the bundle (it imports "./index.js"), e.g. bench/geo's D1 stand-in. Returns the
- * URL, the D1 binding, and dispose().
+ * Builds the bundle as deployed, once; `entry`, when given, is a module placed in front of
+ * it (it imports "./index.js"), e.g. bench/geo's D1 stand-in. launch() starts it, as often
+ * as a benchmark needs a fresh workerd; cleanup() removes the build.
  */
-export async function startWorker(root, { extraBindings = {}, entry, log = console.log } = {}) {
+export async function buildBundle(root, { entry, log = console.log } = {}) {
   const tmp = mkdtempSync(join(os.tmpdir(), "edge-auth-bench-"));
   log("building the worker as deployed (wrangler deploy --dry-run --minify) ...");
   const outdir = join(tmp, "dist");
   buildWorker(root, outdir);
   const config = await readWranglerConfig(root);
-  const b = bindingsFromConfig(config);
+  const bindings = bindingsFromConfig(config);
   const { Miniflare, toOptions } = await loadMiniflare(root);
   const main = entry ? "bench-entry.js" : "index.js";
   if (entry) copyFileSync(entry, join(outdir, main));
@@ -26,42 +26,60 @@ export async function startWorker(root, { extraBindings = {}, entry, log = conso
     .filter((f) => f.endsWith(".js") || f.endsWith(".txt"))
     .sort((a, c) => (a === main ? -1 : c === main ? 1 : a.localeCompare(c)))
     .map((f) => ({ type: f.endsWith(".txt") ? "Text" : "ESModule", path: join(outdir, f) }));
-  const mf = new Miniflare(
-    toOptions({
-      host: "127.0.0.1",
-      port: 0,
-      handleStructuredLogs() {},
-      d1Persist: join(tmp, "d1"),
-      workers: [
-        {
-          name: config.name,
-          modules,
-          modulesRoot: outdir,
-          compatibilityDate: config.compatibility_date,
-          compatibilityFlags: config.compatibility_flags ?? [],
-          d1Databases: b.d1Databases,
-          kvNamespaces: b.kvNamespaces,
-          ratelimits: b.ratelimits,
-          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-          bindings: { ...b.vars, JWT_SIGNING_KEY: randomBytes(48).toString("base64url"), MAIL_TRANSPORT: "log", ...extraBindings },
-        },
-      ],
-    }),
-  );
-  await mf.ready;
-  const url = (await mf.unsafeGetDirectURL(config.name)).toString().replace(/\/$/, "");
-  // Every database migrated, the audit log's too, so nothing fails behind the measured answers.
-  for (const database of config.d1_databases ?? []) {
-    const binding = await mf.getD1Database(database.binding);
-    for (const m of readMigrations(root, config, database)) for (const stmt of m.statements) await binding.prepare(stmt).run();
+  let launches = 0;
+
+  /**
+   * A fresh workerd running the bundle, its databases in a directory of their own and every
+   * one migrated; `extraBindings` override vars. Returns its URL, the users' D1 binding, and dispose().
+   */
+  async function launch({ extraBindings = {}, inspectorPort } = {}) {
+    const mf = new Miniflare(
+      toOptions({
+        host: "127.0.0.1",
+        port: 0,
+        inspectorPort,
+        handleStructuredLogs() {},
+        d1Persist: join(tmp, `d1-${launches++}`),
+        workers: [
+          {
+            name: config.name,
+            modules,
+            modulesRoot: outdir,
+            compatibilityDate: config.compatibility_date,
+            compatibilityFlags: config.compatibility_flags ?? [],
+            d1Databases: bindings.d1Databases,
+            kvNamespaces: bindings.kvNamespaces,
+            ratelimits: bindings.ratelimits,
+            unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+            bindings: { ...bindings.vars, JWT_SIGNING_KEY: randomBytes(48).toString("base64url"), MAIL_TRANSPORT: "log", ...extraBindings },
+          },
+        ],
+      }),
+    );
+    await mf.ready;
+    const url = (await mf.unsafeGetDirectURL(config.name)).toString().replace(/\/$/, "");
+    // Every database migrated, the audit log's too, so nothing fails behind the measured answers.
+    for (const database of config.d1_databases ?? []) {
+      const binding = await mf.getD1Database(database.binding);
+      for (const m of readMigrations(root, config, database)) for (const stmt of m.statements) await binding.prepare(stmt).run();
+    }
+    const db = await mf.getD1Database(Object.keys(bindings.d1Databases)[0]);
+    return { url, db, dispose: () => mf.dispose().catch(() => {}) };
   }
-  const db = await mf.getD1Database(Object.keys(b.d1Databases)[0]);
+
+  return { config, vars: bindings.vars, launch, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+}
+
+/** Builds and starts the worker once (see buildBundle); dispose() stops it and removes the build. */
+export async function startWorker(root, { extraBindings = {}, entry, log = console.log } = {}) {
+  const bundle = await buildBundle(root, { entry, log });
+  const worker = await bundle.launch({ extraBindings });
   return {
-    url,
-    db,
+    url: worker.url,
+    db: worker.db,
     async dispose() {
-      await mf.dispose().catch(() => {});
-      rmSync(tmp, { recursive: true, force: true });
+      await worker.dispose();
+      bundle.cleanup();
     },
   };
 }
