@@ -1,7 +1,7 @@
 // `npm run keys:generate -- --alg ES256 [--add-to keys.json]`: a new private signing key as
 // a JWK with a kid, ready for `wrangler secret put JWT_PRIVATE_KEYS`. With --add-to, the
 // key is appended to the JSON array in that file (verify-only until moved first): see
-// the key-rotation runbook in the README. The key is printed to stdout only.
+// the key-rotation runbook in docs/deploying.md. The key is printed to stdout only.
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
@@ -10,14 +10,14 @@ if (args.includes("--mfa")) {
   // `npm run --silent keys:generate -- --mfa`: a key for MFA_ENCRYPTION_KEY (32 random bytes, base64url).
   const { randomBytes } = await import("node:crypto");
   console.log(randomBytes(32).toString("base64url"));
-  console.error("New MFA_ENCRYPTION_KEY entry. Put it FIRST in the comma-separated list (README: MFA encryption key).");
+  console.error("New MFA_ENCRYPTION_KEY entry. Put it FIRST in the comma-separated list (docs/mfa.md: MFA encryption key).");
   process.exit(0);
 }
 if (args.includes("--webhook")) {
   // `npm run --silent keys:generate -- --webhook`: a Standard Webhooks secret for WEBHOOK_SECRET.
   const { randomBytes } = await import("node:crypto");
   console.log(`whsec_${randomBytes(32).toString("base64")}`);
-  console.error("New WEBHOOK_SECRET: give the same value to the receiver (README: Webhooks).");
+  console.error("New WEBHOOK_SECRET: give the same value to the receiver (docs/audit.md: Webhooks).");
   process.exit(0);
 }
 const opt = (name) => {

@@ -1,12 +1,12 @@
 // Pure logic of `npm run import:django`: parse a `manage.py dumpdata account.MyUser` dump,
 // validate its rows, compare them with the rows already in D1 and build idempotent SQL.
 // Plain ESM, run by Node (22, from the `node` devDependency, which strips the types of the
-// one TypeScript module it imports) and imported by the workerd tests. The e-mail rules are
-// src/kernel/email.ts itself; the hash formats are a copy of src/features/passwords/django-hashers.ts (which
-// imports other modules without extensions, so Node cannot load it), and
-// test/import/import-django.test.ts checks that the two still agree.
+// TypeScript modules it imports) and imported by the workerd tests. The worker's own rules are
+// imported, never copied: the e-mail rules are src/kernel/email.ts, the hash formats and their
+// bounds src/features/passwords/django-formats.ts (both import nothing, so Node loads them as is).
 
 import { isValidEmail, normalizeEmail } from "../../src/kernel/email.ts";
+import { isSupportedHash, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, pbkdf2Iterations } from "../../src/features/passwords/django-formats.ts";
 import { JsonListError, parseJsonArray, readJsonArray } from "./json-array.mjs";
 
 /** The model label `dumpdata` writes for the Django project's `account.MyUser`. */
@@ -115,69 +115,9 @@ export function sqliteLower(value) {
 }
 
 // ---------------------------------------------------------------------------
-// Password hashes: the formats src/features/passwords/django-hashers.ts parseDjangoHash accepts.
+// Password hashes: which ones login can verify, and the bounds, are the worker's own.
 
-const BCRYPT_RE = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
-const PBKDF2_RE = /^pbkdf2_sha256\$([1-9]\d{0,7})\$([^$]+)\$([A-Za-z0-9+/]{43}=)$/;
-// Django's ScryptPasswordHasher: scrypt$N$salt$r$p$hash (src/features/passwords/scrypt.ts).
-const SCRYPT_RE = /^scrypt\$([1-9]\d{0,7})\$([\x21-\x23\x25-\x7e]{1,128})\$([1-9]\d{0,3})\$([1-9]\d{0,3})\$([A-Za-z0-9+/]{86}==)$/;
-/** scrypt bounds (src/features/passwords/scrypt.ts): 128*N*r <= 32 MiB, N*r*p <= 2^20. */
-export const MAX_SCRYPT_MEMORY_BYTES = 32 * 1024 * 1024;
-export const MAX_SCRYPT_WORK = 2 ** 20;
-
-/**
- * The most PBKDF2 iterations a login may check. Above WebCrypto's 100,000 the worker runs
- * PBKDF2 in JavaScript at about 4-5 µs per iteration (measured in workerd, see
- * docs/migrating-from-django.md), so this is about 5-6 s of CPU, a fifth of the Workers 30 s
- * limit, and it is Django 6.0's default: every hash a stock Django writes stays verifiable.
- * src/features/passwords/django-hashers.ts must use the same bound.
- */
-export const MAX_PBKDF2_ITERATIONS = 1_200_000;
-
-/**
- * The iteration count of a well-formed pbkdf2_sha256 hash; null for anything else.
- * @param {string} stored
- */
-function pbkdf2Iterations(stored) {
-  const m = PBKDF2_RE.exec(stored);
-  return m ? Number(m[1]) : null;
-}
-
-/** @param {string} value */
-function isBcrypt(value) {
-  const m = BCRYPT_RE.exec(value);
-  if (!m) return false;
-  const cost = Number(m[1]);
-  return cost >= 4 && cost <= 31;
-}
-
-/**
- * A well-formed scrypt hash within the worker's bounds.
- * @param {string} stored
- */
-function isScrypt(stored) {
-  const m = SCRYPT_RE.exec(stored);
-  if (!m) return false;
-  const [N, r, p] = [Number(m[1]), Number(m[3]), Number(m[4])];
-  return N >= 2 && (N & (N - 1)) === 0 && 128 * N * r <= MAX_SCRYPT_MEMORY_BYTES && N * r * p <= MAX_SCRYPT_WORK;
-}
-
-/**
- * Whether the worker's login can verify this stored hash: pbkdf2_sha256, bcrypt_sha256,
- * bcrypt, bare $2a/$2b/$2y and scrypt. False for argon2, md5, sha1, unusable ("!…") and malformed values.
- * @param {unknown} stored
- */
-export function isSupportedHash(stored) {
-  if (typeof stored !== "string") return false;
-  if (stored.startsWith("pbkdf2_sha256$")) {
-    const iterations = pbkdf2Iterations(stored);
-    return iterations !== null && iterations <= MAX_PBKDF2_ITERATIONS;
-  }
-  if (stored.startsWith("scrypt$")) return isScrypt(stored);
-  if (stored.startsWith("bcrypt_sha256$")) return isBcrypt(stored.slice("bcrypt_sha256$".length));
-  if (stored.startsWith("bcrypt$")) return isBcrypt(stored.slice("bcrypt$".length));
-  return isBcrypt(stored);
-}
+export { isSupportedHash, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK };
 
 // ---------------------------------------------------------------------------
 // Timestamps: what DjangoJSONEncoder writes, e.g. "2026-11-29T10:45:21.503Z".
@@ -278,7 +218,7 @@ function validateEntry(entry, index, ignored) {
   if (passwordProblem) return reject(`password ${passwordProblem}`);
 
   if (password.length > MAX_PASSWORD_LENGTH) return reject(`password longer than ${MAX_PASSWORD_LENGTH} characters (no Django hasher writes one)`);
-  const iterations = password.startsWith("pbkdf2_sha256$") ? pbkdf2Iterations(password) : null;
+  const iterations = pbkdf2Iterations(password);
   const tooCostly = iterations !== null && iterations > MAX_PBKDF2_ITERATIONS;
 
   const createdAt = parseDjangoTimestamp(f.created_at);

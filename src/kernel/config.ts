@@ -42,61 +42,56 @@ const origins = z
       .filter(Boolean),
   );
 
+// Each field's .describe() is its row in docs/configuration.md (npm run docs:config writes the
+// table from this schema; CI fails when they differ). "Secret:" marks a value set with
+// `wrangler secret put`, never in wrangler.toml.
 const ConfigSchema = z.object({
-  ACCESS_TOKEN_LIFETIME: seconds(300).pipe(z.number().min(1)),
-  REFRESH_TOKEN_LIFETIME: seconds(86400).pipe(z.number().min(1)),
-  ROTATE_REFRESH_TOKENS: bool.default(true),
-  BLACKLIST_AFTER_ROTATION: bool.default(true),
-  REFRESH_REUSE_INTERVAL: seconds(10),
-  UPDATE_LAST_LOGIN: bool.default(false),
-  JWT_ALGORITHM: z.enum(ALGORITHMS).default("HS256"),
-  JWT_ISSUER: optionalText,
-  JWT_AUDIENCE: optionalText,
-  LEEWAY: seconds(0),
-  JWT_SIGNING_KEY: z.string().optional(),
-  JWT_PRIVATE_KEYS: z.string().optional(),
-  // New hashes: scrypt (native, memory-hard; default, see README "Password hashing") or bcrypt.
-  PASSWORD_HASHER: z.enum(["scrypt", "bcrypt"]).default("scrypt"),
-  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
-  // 128*N*r bytes per hash (32 MiB by default); checked against the bounds in build().
-  SCRYPT_N: z.coerce.number().int().default(16384),
-  SCRYPT_R: z.coerce.number().int().default(16),
-  SCRYPT_P: z.coerce.number().int().default(1),
-  PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
-  // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
-  PASSWORD_RESET_URL: z.string().url().optional(),
-  // none: Django's behaviour; optional: a verification mail at registration; mandatory: and no tokens until verified.
-  EMAIL_VERIFICATION: z.enum(["none", "optional", "mandatory"]).default("none"),
-  EMAIL_VERIFICATION_TIMEOUT: z.coerce.number().int().min(60).default(86400),
-  // Unset: links point at the worker's own pages (/verify-email/..., /confirm-email-change/...).
-  EMAIL_VERIFICATION_URL: z.string().url().optional(),
-  // Unset: e-mail change links point at the worker's own page (/confirm-email-change/...).
-  EMAIL_CHANGE_URL: z.string().url().optional(),
-  // "log" prints mails, links included, to the log when no MAIL_API_KEY is set: only ever
-  // chosen explicitly (npm run dev does); "http" without a key answers 503 on mail routes.
-  MAIL_TRANSPORT: z.enum(["http", "log"]).default("http"),
-  MAIL_API_URL: z.string().url().default("https://api.resend.com/emails"),
-  MAIL_API_KEY: optionalText,
-  MAIL_FROM: z.string().min(3).default("Accounts <no-reply@example.com>"),
-  MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
-  STORAGE_TIMEOUT_MS: z.coerce.number().int().min(50).default(5000),
-  CORS_ALLOWED_ORIGINS: origins,
-  // Seconds a session may live however often it is refreshed; unset: no bound, as simplejwt.
-  SESSION_MAX_AGE: z.coerce.number().int().min(60).optional(),
-  API_DOCS: bool.default(true),
-  // strict: revocation checks read the primary; replica: they accept the replicas' lag.
-  REVOCATION_CONSISTENCY: z.enum(["strict", "replica"]).default("strict"),
-  PSEUDONYM_KEY: z.string().optional(),
-  // Comma-separated secrets, each at least 32 bytes: the first encrypts TOTP secrets, all decrypt.
-  MFA_ENCRYPTION_KEY: z.string().optional(),
-  MFA_ISSUER: z.string().trim().min(1).default("edge-auth"),
-  // Days the audit log keeps an event; the daily cron deletes older ones.
-  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
-  // With WEBHOOK_SECRET: every event is POSTed here, signed the Standard Webhooks way.
-  WEBHOOK_URL: z.string().url().optional(),
-  WEBHOOK_SECRET: z.string().optional(),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  ACCESS_TOKEN_LIFETIME: seconds(300).pipe(z.number().min(1)).describe("Seconds an access token lives."),
+  REFRESH_TOKEN_LIFETIME: seconds(86400).pipe(z.number().min(1)).describe("Seconds a refresh token lives."),
+  ROTATE_REFRESH_TOKENS: bool.default(true).describe("A refresh returns a new refresh token and retires the old one (**simplejwt's default: false**)."),
+  BLACKLIST_AFTER_ROTATION: bool.default(true).describe("A retired refresh token stops working; reuse detection on (**simplejwt's default: false**)."),
+  REFRESH_REUSE_INTERVAL: seconds(10).describe("Seconds in which a retired token gets the same successor again (two tabs refreshing at once)."),
+  UPDATE_LAST_LOGIN: bool.default(false).describe("Write `last_login` on login."),
+  JWT_ALGORITHM: z.enum(ALGORITHMS).default("HS256").describe("`HS256`, `ES256`, `EdDSA` or `RS256`; asymmetric keys are published at `/.well-known/jwks.json`."),
+  JWT_ISSUER: optionalText.describe("The `iss` claim, required on incoming tokens when set."),
+  JWT_AUDIENCE: optionalText.describe("The `aud` claim, required on incoming tokens when set."),
+  LEEWAY: seconds(0).describe("Seconds of clock skew allowed on `exp`, `nbf` and `iat`."),
+  JWT_SIGNING_KEY: z.string().optional().describe("Secret, required for HS256: the HS256 key, at least 32 bytes."),
+  JWT_PRIVATE_KEYS: z.string().optional().describe("Secret, required for ES256, EdDSA and RS256: a JSON array of private JWKs with `kid`; the first signs, all verify (`npm run keys:generate`)."),
+  PASSWORD_HASHER: z.enum(["scrypt", "bcrypt"]).default("scrypt").describe("New hashes: `scrypt` (workerd's native `node:crypto`, Django's `scrypt$N$salt$r$p$hash`) or `bcrypt` (bcryptjs, Django's `bcrypt_sha256`). Every kind verifies whatever is set; a hash of another kind or parameters is re-hashed at the next login. Why scrypt: [password hashing](passwords.md)."),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10).describe("bcrypt cost (4-15) when `PASSWORD_HASHER=bcrypt`."),
+  SCRYPT_N: z.coerce.number().int().default(16384).describe("scrypt CPU/memory cost, a power of two. 128·N·r ≤ 32 MiB and N·r·p ≤ 2^20, else every request answers 503."),
+  SCRYPT_R: z.coerce.number().int().default(16).describe("scrypt block size (bounds: see `SCRYPT_N`)."),
+  SCRYPT_P: z.coerce.number().int().default(1).describe("scrypt parallelisation (bounds: see `SCRYPT_N`)."),
+  PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300).describe("Seconds a reset link lives (its D1 row's expiry and the KV TTL; at least 60)."),
+  PASSWORD_RESET_URL: z.string().url().optional().describe("Reset links are `<url>/<uid>/<token>/`; unset: the worker's own page `/reset-password/<uid>/<token>/`. `wrangler.toml` sets `http://localhost:3000/api/user/reset`."),
+  EMAIL_VERIFICATION: z.enum(["none", "optional", "mandatory"]).default("none").describe("`none`: Django's behaviour, nothing changes; `optional`: a verification mail at registration, nothing blocked; `mandatory`: as `optional`, and registration answers no token and an unverified address gets 403 at login ([details](front-end.md#e-mail-verification-and-e-mail-change))."),
+  EMAIL_VERIFICATION_TIMEOUT: z.coerce.number().int().min(60).default(86400).describe("Seconds a verification or e-mail change link lives (at least 60)."),
+  EMAIL_VERIFICATION_URL: z.string().url().optional().describe("Verification links are `<url>/<uid>/<token>/`; unset: the worker's own page `/verify-email/<uid>/<token>/`."),
+  EMAIL_CHANGE_URL: z.string().url().optional().describe("E-mail change links are `<url>/<uid>/<token>/`; unset: the worker's own page `/confirm-email-change/<uid>/<token>/`."),
+  MAIL_TRANSPORT: z.enum(["http", "log"]).default("http").describe("`log` prints mails, links included, to the log when no `MAIL_API_KEY` is set: local development only (`npm run dev` writes it into `.dev.vars`); never set it in a deployment. `http` without a key: mail routes answer 503."),
+  MAIL_API_URL: z.string().url().default("https://api.resend.com/emails").describe("Resend-compatible endpoint."),
+  MAIL_API_KEY: optionalText.describe("Secret: the mail provider's key; unset: mail-sending routes answer 503 (a configuration error), unless `MAIL_TRANSPORT=log`."),
+  MAIL_FROM: z.string().min(3).default("Accounts <no-reply@example.com>").describe("Sender of every mail."),
+  MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000).describe("Mail provider timeout in ms; one retry on 5xx or timeout."),
+  STORAGE_TIMEOUT_MS: z.coerce.number().int().min(50).default(5000).describe("A D1 or KV call slower than this (ms) answers 503."),
+  CORS_ALLOWED_ORIGINS: origins.describe("Comma-separated exact origins; unset: no origin. `wrangler.toml` sets `http://localhost:3000`."),
+  SESSION_MAX_AGE: z.coerce.number().int().min(60).optional().describe("Seconds a session may live however often it is refreshed (at least 60); past it, a refresh answers 401 and the user signs in again. Unset: no bound, as simplejwt."),
+  API_DOCS: bool.default(true).describe("`false` turns `/api/docs` off (the OpenAPI document stays)."),
+  REVOCATION_CONSISTENCY: z.enum(["strict", "replica"]).default("strict").describe("Where the revocation check of a token reads (profile, the session list, `/api/token/verify/`): `strict`, the D1 primary; `replica`, D1 read replicas from the bookmark the token carries (a revocation may then take the replicas' lag to count). See [scaling](scaling.md)."),
+  PSEUDONYM_KEY: z.string().optional().describe("Secret: keys the e-mail pseudonyms of logs and rate limits, at least 32 bytes; survives signing-key rotation. Unset: derived from the signing material."),
+  MFA_ENCRYPTION_KEY: z.string().optional().describe("Secret: comma-separated keys, each at least 32 bytes; the first encrypts TOTP secrets, all decrypt ([runbook](mfa.md#mfa-encryption-key)). Unset: MFA endpoints answer 503."),
+  MFA_ISSUER: z.string().trim().min(1).default("edge-auth").describe("The issuer authenticator apps show for the account."),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(90).describe("Days the audit log keeps an event; the daily cron deletes older ones."),
+  WEBHOOK_URL: z.string().url().optional().describe("Every audit event is POSTed here through `EVENT_QUEUE`, signed the Standard Webhooks way ([webhooks](audit.md#webhooks)). Unset: no webhooks."),
+  WEBHOOK_SECRET: z.string().optional().describe("Secret: `whsec_<base64>` (`npm run --silent keys:generate -- --webhook`); required with `WEBHOOK_URL` (otherwise every route answers 503: never unsigned posts)."),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000).describe("A webhook delivery not answered within this (ms) is a failure, retried."),
 });
+
+/** The whole configuration schema: what the worker parses, and what docs/configuration.md is generated from (scripts/config-docs.mjs). */
+export function configSchema() {
+  return ConfigSchema;
+}
 
 type Parsed = z.infer<typeof ConfigSchema>;
 

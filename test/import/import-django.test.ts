@@ -24,6 +24,7 @@ import {
 import { isValidEmail, normalizeEmail } from "../../src/kernel/email";
 import { MAX_PBKDF2_ITERATIONS as WORKER_MAX_PBKDF2_ITERATIONS } from "../../src/features/passwords/django-hashers";
 import { isSupportedHash } from "../../src/features/passwords/hashing";
+import { isSupportedHash as formatsSupport } from "../../src/features/passwords/django-formats";
 import dump from "../fixtures/dumpdata-account.json";
 import hashes from "../fixtures/django-hashes.json";
 import { createProgress } from "../../scripts/lib/progress.mjs";
@@ -343,7 +344,12 @@ describe("import of a Django dumpdata file", () => {
   });
 });
 
-describe("the importer's copies of the worker's rules", () => {
+describe("the importer's use of the worker's rules", () => {
+  it("imports the worker's hash-format module instead of copying it", () => {
+    expect(importerSupports).toBe(formatsSupport);
+    expect(MAX_PBKDF2_ITERATIONS).toBe(WORKER_MAX_PBKDF2_ITERATIONS);
+  });
+
   it("accepts exactly the hashes login can verify", () => {
     const samples = [
       ...hashes.hashes.map((h) => h.hash),

@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { dummyHash, hasherOf, hashPassword, isSupportedHash, verifyAgainstDummy, verifyPassword, type HasherSettings } from "../../src/features/passwords/hashing";
 import { MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, parseScrypt, scryptParamsAllowed, scryptRaw } from "../../src/features/passwords/scrypt";
+import { isSupportedHash as formatsSupport } from "../../src/features/passwords/django-formats";
 import { isSupportedHash as importerSupports, MAX_SCRYPT_MEMORY_BYTES as IMPORTER_MAX_MEMORY, MAX_SCRYPT_WORK as IMPORTER_MAX_WORK, passwordReplaceable } from "../../scripts/lib/django-dump.mjs";
 import fixtures from "../fixtures/django-hashes.json";
 import { api, GOOD_PASSWORD, uniqueEmail } from "../support/api";
@@ -213,9 +214,10 @@ describe("PASSWORD_HASHER through the API", () => {
   });
 });
 
-describe("the importer's copy of the scrypt rules (scripts/lib/django-dump.mjs)", () => {
-  it("uses the worker's bounds", () => {
+describe("the importer's scrypt rules (scripts/lib/django-dump.mjs)", () => {
+  it("are the worker's own module, not a copy", () => {
     expect([IMPORTER_MAX_MEMORY, IMPORTER_MAX_WORK]).toEqual([MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK]);
+    expect(importerSupports).toBe(formatsSupport);
   });
 
   it("accepts exactly the scrypt hashes login can verify", async () => {

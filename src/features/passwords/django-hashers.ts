@@ -1,73 +1,21 @@
 /**
  * Verification of the password hash formats a Django project stores, so users
  * imported from Django keep their passwords. Formats mirror
- * django/contrib/auth/hashers.py (Django 3.2 and later).
+ * django/contrib/auth/hashers.py (Django 3.2 and later); the parsing is ./django-formats.ts.
  */
 import bcrypt from "bcryptjs";
 import { pbkdf2Async } from "@noble/hashes/pbkdf2.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { parseScrypt, verifyScrypt, type ParsedScrypt } from "./scrypt";
+import { verifyScrypt } from "./scrypt";
+import { parseDjangoHash, type DjangoHash } from "./django-formats";
 
-/** A stored hash this module can verify, split into its parts. */
-export type DjangoHash =
-  | { algorithm: "pbkdf2_sha256"; iterations: number; salt: string; hash: string }
-  /** Django's BCryptSHA256PasswordHasher: bcrypt over hex(sha256(password)). */
-  | { algorithm: "bcrypt_sha256"; bcrypt: string; cost: number }
-  /** Django's BCryptPasswordHasher (`bcrypt$…`) and bare `$2a$/$2b$/$2y$` hashes. */
-  | { algorithm: "bcrypt"; bcrypt: string; cost: number }
-  /** Django's ScryptPasswordHasher (`scrypt$N$salt$r$p$hash`), native on workerd (./scrypt.ts). */
-  | ParsedScrypt;
+// The formats themselves (what parses, and the bounds) are ./django-formats.ts, shared with the importer.
+export { parseDjangoHash, MAX_PBKDF2_ITERATIONS, type DjangoHash } from "./django-formats";
 
 /** Workers' WebCrypto rejects PBKDF2 above this in production (local workerd does not). */
 export const WEBCRYPTO_PBKDF2_MAX_ITERATIONS = 100_000;
 
-/**
- * A stored hash is data, not code: a corrupt or hostile iteration count must not pin the
- * CPU. Above WebCrypto's 100,000 the check runs in JavaScript at about 4-5 µs per
- * iteration, so this bound (Django 6.0's default) is about 5-6 s of CPU, well inside the
- * Workers limit. The importer (scripts/lib/django-dump.mjs) uses the same bound and marks
- * costlier hashes unusable; a test holds the two equal.
- */
-export const MAX_PBKDF2_ITERATIONS = 1_200_000;
-
-// 22 salt + 31 checksum characters. Anything else bcryptjs either rejects or
-// compares as false, so refusing early keeps malformed input out of the library.
-const BCRYPT_RE = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
-// SHA-256 gives 32 bytes: always 43 base64 characters plus one "=". Django compares
-// the re-encoded string, so any other spelling could never verify there either.
-const PBKDF2_RE = /^pbkdf2_sha256\$([1-9]\d{0,7})\$([^$]+)\$([A-Za-z0-9+/]{43}=)$/;
-
 const utf8 = new TextEncoder();
-
-function parseBcrypt(value: string): { bcrypt: string; cost: number } | null {
-  const m = BCRYPT_RE.exec(value);
-  if (!m) return null;
-  const cost = Number(m[1]);
-  return cost >= 4 && cost <= 31 ? { bcrypt: value, cost } : null;
-}
-
-/** Splits a stored hash (pbkdf2_sha256, bcrypt_sha256, bcrypt, bare $2a/$2b/$2y, scrypt) into its parts; null when malformed or of an unsupported algorithm (argon2, md5, unusable "!…"). */
-export function parseDjangoHash(stored: string): DjangoHash | null {
-  if (typeof stored !== "string") return null;
-  if (stored.startsWith("pbkdf2_sha256$")) {
-    const m = PBKDF2_RE.exec(stored);
-    if (!m) return null;
-    const iterations = Number(m[1]);
-    if (iterations > MAX_PBKDF2_ITERATIONS) return null;
-    return { algorithm: "pbkdf2_sha256", iterations, salt: m[2]!, hash: m[3]! };
-  }
-  if (stored.startsWith("scrypt$")) return parseScrypt(stored);
-  if (stored.startsWith("bcrypt_sha256$")) {
-    const b = parseBcrypt(stored.slice("bcrypt_sha256$".length));
-    return b && { algorithm: "bcrypt_sha256", ...b };
-  }
-  if (stored.startsWith("bcrypt$")) {
-    const b = parseBcrypt(stored.slice("bcrypt$".length));
-    return b && { algorithm: "bcrypt", ...b };
-  }
-  const b = parseBcrypt(stored);
-  return b && { algorithm: "bcrypt", ...b };
-}
 
 /** The bcrypt input Django's bcrypt_sha256 uses: lowercase hex of sha256(utf8(password)), 64 ASCII bytes, so bcrypt's 72-byte limit never truncates. */
 export function bcryptSha256Secret(password: string): string {

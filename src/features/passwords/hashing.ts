@@ -125,6 +125,4 @@ export function isCostlyHash(stored: string): boolean {
 }
 
 /** Whether `stored` is a well-formed hash `verifyPassword` can check; false for argon2, md5, unusable ("!…") and malformed values. */
-export function isSupportedHash(stored: string): boolean {
-  return parseDjangoHash(stored) !== null;
-}
+export { isSupportedHash } from "./django-formats";

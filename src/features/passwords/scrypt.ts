@@ -21,49 +21,16 @@
  */
 import { scrypt as scryptCallback } from "node:crypto";
 
-export interface ScryptParams {
-  /** CPU/memory cost, a power of two. */
-  N: number;
-  /** Block size. */
-  r: number;
-  /** Parallelisation (sequential on workerd: CPU grows with p, memory does not). */
-  p: number;
-}
+import { parseScrypt, scryptParamsAllowed, MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, type ParsedScrypt, type ScryptParams } from "./django-formats";
 
-export interface ParsedScrypt extends ScryptParams {
-  algorithm: "scrypt";
-  salt: string;
-  /** Base64 (with padding) of the 64-byte key. */
-  hash: string;
-}
+// The format and its bounds live in ./django-formats.ts (shared with the importer).
+export { parseScrypt, scryptParamsAllowed, MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, type ParsedScrypt, type ScryptParams };
 
 /** Derived key length in bytes (Django's dklen). */
 export const SCRYPT_KEY_LENGTH = 64;
 
-/**
- * Bounds for parameters, configured or read from a stored hash (a stored hash is data: a
- * corrupt or hostile row must not ask for gigabytes or seconds):
- *  - memory 128*N*r <= 32 MiB: the scratch buffer, outside V8 but likely counted against the
- *    isolate's 128 MB in production; at most one exists per isolate at a time;
- *  - work N*r*p <= 2^20 (4x the default; ~240 ms of CPU here): admits Django's own default
- *    (2^14, 8, 5) and every OWASP row that fits the memory bound.
- */
-export const MAX_SCRYPT_MEMORY_BYTES = 32 * 1024 * 1024;
-export const MAX_SCRYPT_WORK = 2 ** 20;
-
-const SCRYPT_RE = /^scrypt\$([1-9]\d{0,7})\$([\x21-\x23\x25-\x7e]{1,128})\$([1-9]\d{0,3})\$([1-9]\d{0,3})\$([A-Za-z0-9+/]{86}==)$/;
 const SALT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const utf8 = new TextEncoder();
-
-/** Whether the parameters are well-formed and inside the bounds above. */
-export function scryptParamsAllowed({ N, r, p }: ScryptParams): boolean {
-  return (
-    Number.isSafeInteger(N) && Number.isSafeInteger(r) && Number.isSafeInteger(p) &&
-    N >= 2 && (N & (N - 1)) === 0 && r >= 1 && p >= 1 &&
-    128 * N * r <= MAX_SCRYPT_MEMORY_BYTES &&
-    N * r * p <= MAX_SCRYPT_WORK
-  );
-}
 
 /** maxmem for node:crypto: enough for BoringSSL (128r(N+p+1)) and OpenSSL (128r(N+p+2)). */
 export function scryptMaxmem({ N, r, p }: ScryptParams): number {
@@ -101,16 +68,6 @@ function constantTimeEqual(a: string, b: string): boolean {
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
-}
-
-/** Splits a stored `scrypt$…` hash; null when malformed or outside the bounds. Never throws. */
-export function parseScrypt(stored: unknown): ParsedScrypt | null {
-  if (typeof stored !== "string") return null;
-  const m = SCRYPT_RE.exec(stored);
-  if (!m) return null;
-  const params = { N: Number(m[1]), r: Number(m[3]), p: Number(m[4]) };
-  if (!scryptParamsAllowed(params)) return null;
-  return { algorithm: "scrypt", ...params, salt: m[2]!, hash: m[5]! };
 }
 
 /** Hash for storage with a fresh salt. Throws RangeError for parameters outside the bounds. */
