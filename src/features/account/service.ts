@@ -4,6 +4,7 @@ import { normalizeEmail } from "../../kernel/email";
 import { fieldErrors, type FieldErrors } from "../../kernel/errors";
 import { recordEvent, sessionOf } from "../audit/events";
 import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword, type HasherSpec } from "../passwords/hashing";
+import { checkCurrentPassword } from "../passwords/current-password";
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
 import { assertMayGetTokens, sendVerificationAtRegistration } from "../email-address/service";
@@ -103,7 +104,7 @@ export interface PasswordChange {
   current_password: string;
 }
 
-/** Wrong current passwords a session may offer before it is revoked (the per-user rate limit bounds the pace). */
+/** Wrong current passwords a session may offer before it is revoked (the account's budget bounds the pace). */
 const PASSWORD_FAILURES_PER_SESSION = 5;
 /** How long a repeated change is recognised as the retry of one that committed unseen (a 503 after a D1 timeout). */
 const RETRY_WINDOW_MS = 120_000;
@@ -116,7 +117,8 @@ const RETRY_WINDOW_MS = 120_000;
 export async function changePassword(d: Deps, user: User, sessionId: string | undefined, b: PasswordChange) {
   assertPasswordsMatch(b.password, b.password2);
   const hasher = d.config;
-  if (!(await verifyPassword(b.current_password, user.password, hasher)).ok) {
+  if (!(await checkCurrentPassword(d, user, b.current_password))) {
+    // Inside the budget: within RETRY_WINDOW_MS this is an oracle for the new password too.
     if (await isRetryOfCommittedChange(user, b, hasher)) return;
     if (sessionId && (await recordPasswordFailure(d.db, sessionId, new Date(), PASSWORD_FAILURES_PER_SESSION))) {
       d.log.event("session_revoked", { user_id: user.id, session: sessionId, reason: "password_guessing" });
