@@ -69,11 +69,14 @@ describe("legacy hashes do not tell", () => {
   }, 120_000);
 
   it("past the budget even the right password is refused as a wrong one (401, not 429)", async () => {
-    const imported = await registerUser();
-    await env.DB.prepare("update users set password = ? where email = ?").bind(await djangoPbkdf2(GOOD_PASSWORD, 100_001, "othersalt456"), imported.email).run();
-    for (let i = 0; i < 5; i++) expect((await attempt(imported.email, `Wrong-password-${i}`)).status).toBe(401);
-    const right = await attempt(imported.email, GOOD_PASSWORD);
+    let n = 0;
+    const right = await inOneMinute(async () => {
+      const imported = await registerUser();
+      await env.DB.prepare("update users set password = ? where email = ?").bind(await djangoPbkdf2(GOOD_PASSWORD, 100_001, `othersalt${n++}`), imported.email).run();
+      for (let i = 0; i < 5; i++) expect((await attempt(imported.email, `Wrong-password-${i}`)).status).toBe(401);
+      return attempt(imported.email, GOOD_PASSWORD);
+    });
     expect(right.status).toBe(401);
     expect(right.body).toEqual({ errors: { non_field_errors: ["Email or Password is not Valid"] } });
-  });
+  }, 120_000);
 });
