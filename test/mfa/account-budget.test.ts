@@ -45,6 +45,16 @@ describe("one budget for guessing a second factor", () => {
     expect((await verify({ mfa_token: await mfaToken(u.email, u.password), recovery_code: u.recoveryCodes[1] })).status).toBe(200);
   });
 
+  it("wrong codes at recovery-code renewal and disable count too, and lock them as well as verify", async () => {
+    const u = await enrolledUser();
+    const renew = (code: string) => api("/api/user/mfa/recovery-codes/", { token: u.access, body: { current_password: u.password, code }, headers: { "cf-connecting-ip": randomIp() } });
+    for (let i = 0; i < 4; i++) expect((await renew("000000")).status).toBe(400);
+    expect(await wrongCodes(u.email, u.password, 6)).toEqual(Array(6).fill(400));
+    expect((await verify({ mfa_token: await mfaToken(u.email, u.password), recovery_code: u.recoveryCodes[0] })).status).toBe(429);
+    expect((await renew(u.recoveryCodes[0]!)).status).toBe(429);
+    await waitForEvent(u.userId, "mfa.failed", 10);
+  });
+
   it("every wrong code is an mfa.failed event, even after failed logins spent the audit budget", async () => {
     const u = await enrolledUser();
     for (let i = 0; i < 12; i++) await api("/api/user/login/", { body: { email: u.email, password: `Wrong-password-${i}` } });

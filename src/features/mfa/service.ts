@@ -119,14 +119,25 @@ async function consumeSecondFactor(
   return (await consumeRecoveryCode(d.db, userId, recoveryCodeHash(userId, recovery), now, challengeIdHash)) ? { method: "recovery_code" } : null;
 }
 
-/** The bearer operations that need the password and a second factor (disable, new recovery codes). */
+/**
+ * The bearer operations that need the password and a second factor (disable, new recovery
+ * codes). Their codes draw on the account's second-factor budget as verify's do: with the
+ * password and a stolen session they would otherwise be a code oracle of their own.
+ */
 async function assertPasswordAndCode(d: Deps, user: User, b: { current_password: string; code: string }) {
   assertMfaConfigured(d.config);
   const factor = await findFactor(d.db, user.id);
   if (!factor?.confirmedAt) throw notEnabled();
+  await assertSecondFactorBudget(d, user.id);
   await assertCurrentPassword(d, user, b.current_password);
   const used = await consumeSecondFactor(d, user.id, factor.secret, { code: b.code });
-  if (!used) throw invalidCode();
+  if (!used) {
+    await countWrongSecondFactor(d, user.id);
+    d.log.event("mfa_code_refused", { user_id: user.id });
+    recordEvent(d, "mfa.failed", { userId: user.id, detail: { method: "code" } });
+    throw invalidCode();
+  }
+  await rightSecondFactor(d, user.id);
   return used.method;
 }
 
@@ -197,7 +208,7 @@ export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: 
   // The challenge carries the password version its password check saw: a reset since then kills it here too.
   const pair = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion }, extra, ["pwd", used.method]);
   if (!pair) throw mfaTokenInvalid();
-  d.defer(rightSecondFactor(d, c.userId));
+  d.defer(rightSecondFactor(d, c.userId).catch((err: unknown) => d.log.event("failure_budget_reset_failed", { user_id: c.userId, error: String(err) })));
   if (used.secret && (await isUnderOldKey(d.config, c.secret))) {
     // Rotation: a secret under an older key moves to the current one at its next use.
     d.defer(encryptSecret(d.config, c.userId, used.secret).then((fresh) => reencryptSecret(d.db, c.userId, c.secret, fresh)));
