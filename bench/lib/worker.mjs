@@ -30,9 +30,10 @@ export async function buildBundle(root, { entry, log = console.log } = {}) {
 
   /**
    * A fresh workerd running the bundle, its databases in a directory of their own and every
-   * one migrated; `extraBindings` override vars. Returns its URL, the users' D1 binding, and dispose().
+   * one migrated; `extraBindings` override vars, `ratelimits` restores real limits (e.g.
+   * `{ COSTLY_HASH_LIMITER: { limit: 5, period: 60 } }`). Returns its URL, the users' D1 binding, and dispose().
    */
-  async function launch({ extraBindings = {}, inspectorPort } = {}) {
+  async function launch({ extraBindings = {}, inspectorPort, ratelimits = {} } = {}) {
     const mf = new Miniflare(
       toOptions({
         host: "127.0.0.1",
@@ -49,7 +50,7 @@ export async function buildBundle(root, { entry, log = console.log } = {}) {
             compatibilityFlags: config.compatibility_flags ?? [],
             d1Databases: bindings.d1Databases,
             kvNamespaces: bindings.kvNamespaces,
-            ratelimits: bindings.ratelimits,
+            ratelimits: { ...bindings.ratelimits, ...Object.fromEntries(Object.entries(ratelimits).map(([name, simple]) => [name, { ...bindings.ratelimits[name], simple }])) },
             unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
             bindings: { ...bindings.vars, JWT_SIGNING_KEY: randomBytes(48).toString("base64url"), MAIL_TRANSPORT: "log", ...extraBindings },
           },
@@ -71,9 +72,9 @@ export async function buildBundle(root, { entry, log = console.log } = {}) {
 }
 
 /** Builds and starts the worker once (see buildBundle); dispose() stops it and removes the build. */
-export async function startWorker(root, { extraBindings = {}, entry, log = console.log } = {}) {
+export async function startWorker(root, { extraBindings = {}, entry, log = console.log, ratelimits } = {}) {
   const bundle = await buildBundle(root, { entry, log });
-  const worker = await bundle.launch({ extraBindings });
+  const worker = await bundle.launch({ extraBindings, ratelimits });
   return {
     url: worker.url,
     db: worker.db,

@@ -77,15 +77,12 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       middleware: [requireAccessToken] as const,
       request: body(ChangePasswordBody),
       responses: { 200: json(Msg, "Changed; every other session is signed out"), ...authErrors, ...userErrors },
-      description: "At most 5 attempts per user per 60 s (429 after, the right password too); 5 wrong current passwords end the calling session.",
+      description: "At most 5 wrong current passwords per account per 60 s, counted with every other endpoint that asks for it (429 after, the right password too); 5 wrong current passwords end the calling session.",
     }),
     async (c) => {
       const { user, claims } = c.get("auth");
-      // A stolen access token must not be an unlimited oracle for the current password.
-      await throttle(c, [
-        ["PASSWORD_CHANGE_USER_LIMITER", String(user.id)],
-        ["PASSWORD_CHANGE_IP_LIMITER", clientIp(c)],
-      ]);
+      // Per account, wrong current passwords draw on the one budget (checkCurrentPassword).
+      await throttle(c, [["PASSWORD_CHANGE_IP_LIMITER", clientIp(c)]]);
       await changePassword(c.get("deps"), user, claims.sid, c.req.valid("json"));
       return c.json({ msg: ACCOUNT_MSG.passwordChanged }, 200);
     },

@@ -1,9 +1,10 @@
 import type { Deps } from "../../kernel/deps";
 import { readPrimaryFromNowOn } from "../../kernel/storage";
 import { normalizeEmail } from "../../kernel/email";
-import { fieldErrors, type FieldErrors } from "../../kernel/errors";
+import { fieldErrors, findAppError, type FieldErrors } from "../../kernel/errors";
 import { recordEvent, sessionOf } from "../audit/events";
 import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword, type HasherSpec } from "../passwords/hashing";
+import { checkCurrentPassword } from "../passwords/current-password";
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
 import { assertMayGetTokens, sendVerificationAtRegistration } from "../email-address/service";
@@ -57,22 +58,27 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   // version and the account being active on the primary, so a stale row cannot let anyone in.
   let user = await findUserByEmail(d.db, normalizeEmail(email));
   // An imported Django hash not yet re-hashed costs ~10x a bcrypt check, and its timing shows
-  // (README): bound how often anyone can make us pay it, per account.
-  if (user?.isActive && isCostlyHash(user.password)) await d.limit([["COSTLY_HASH_LIMITER", String(user.id)]]);
+  // (docs/security.md): bound how often anyone can make us pay it, per account. Past the
+  // bound the login fails as a wrong password would, after the configured hasher's dummy
+  // check: never a 429 that an unknown e-mail would not get (that would tell the account apart).
+  const costlyRefused = Boolean(user?.isActive && isCostlyHash(user.password) && !(await mayCheckCostlyHash(d, user.id)));
   let result =
-    user && user.isActive ? await verifyPassword(password, user.password, hasher) : { ok: await verifyAgainstDummy(password, hasher), needsRehash: false };
+    user && user.isActive && !costlyRefused
+      ? await verifyPassword(password, user.password, hasher)
+      : { ok: await verifyAgainstDummy(password, hasher), needsRehash: false };
   if (!user || !user.isActive || !result.ok) {
     // Before refusing, ask the primary: a replica may not have the account or its new
     // password yet. Every failure pays this read, so it tells nothing apart.
     readPrimaryFromNowOn();
     const fresh = await findUserByEmail(d.db, normalizeEmail(email));
-    if (fresh && fresh.isActive && (fresh.password !== user?.password || !user.isActive)) {
+    const freshChecks = fresh && fresh.isActive && (fresh.password !== user?.password || !user.isActive);
+    if (freshChecks && (!isCostlyHash(fresh.password) || (await mayCheckCostlyHash(d, fresh.id)))) {
       user = fresh;
       result = await verifyPassword(password, fresh.password, hasher);
     }
   }
   if (!user || !user.isActive || !result.ok) {
-    d.log.event("login_failed", { email: d.log.emailRef(email), reason: !user ? "unknown" : !user.isActive ? "inactive" : "password" });
+    d.log.event("login_failed", { email: d.log.emailRef(email), reason: !user ? "unknown" : !user.isActive ? "inactive" : costlyRefused ? "costly_hash_budget" : "password" });
     if (user) recordEvent(d, "login.failed", { userId: user.id, detail: { reason: user.isActive ? "password" : "inactive" } });
     throw badCredentials();
   }
@@ -97,13 +103,24 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   return pair;
 }
 
+/** Counts a check of a costly hash against COSTLY_HASH_LIMITER; false once it is over. */
+async function mayCheckCostlyHash(d: Deps, userId: number): Promise<boolean> {
+  try {
+    await d.limit([["COSTLY_HASH_LIMITER", String(userId)]]);
+    return true;
+  } catch (err) {
+    if (findAppError(err)?.status === 429) return false;
+    throw err;
+  }
+}
+
 export interface PasswordChange {
   password: string;
   password2: string;
   current_password: string;
 }
 
-/** Wrong current passwords a session may offer before it is revoked (the per-user rate limit bounds the pace). */
+/** Wrong current passwords a session may offer before it is revoked (the account's budget bounds the pace). */
 const PASSWORD_FAILURES_PER_SESSION = 5;
 /** How long a repeated change is recognised as the retry of one that committed unseen (a 503 after a D1 timeout). */
 const RETRY_WINDOW_MS = 120_000;
@@ -116,7 +133,8 @@ const RETRY_WINDOW_MS = 120_000;
 export async function changePassword(d: Deps, user: User, sessionId: string | undefined, b: PasswordChange) {
   assertPasswordsMatch(b.password, b.password2);
   const hasher = d.config;
-  if (!(await verifyPassword(b.current_password, user.password, hasher)).ok) {
+  if (!(await checkCurrentPassword(d, user, b.current_password))) {
+    // Inside the budget: within RETRY_WINDOW_MS this is an oracle for the new password too.
     if (await isRetryOfCommittedChange(user, b, hasher)) return;
     if (sessionId && (await recordPasswordFailure(d.db, sessionId, new Date(), PASSWORD_FAILURES_PER_SESSION))) {
       d.log.event("session_revoked", { user_id: user.id, session: sessionId, reason: "password_guessing" });

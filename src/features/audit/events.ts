@@ -36,9 +36,11 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /**
  * Failures an attacker can cause at will for someone else's account: each is written only
  * within the account's AUDIT_FAILURE_BUDGET (10 per minute per Cloudflare location), so
- * guessing passwords cannot be turned into unbounded writes to the audit log.
+ * guessing passwords cannot be turned into unbounded writes to the audit log. `mfa.failed`
+ * is not among them: every one is written (it needs the password, and the account's
+ * second-factor budget already bounds it to 10 per 15 minutes).
  */
-const BUDGETED = new Set<EventType>(["login.failed", "mfa.failed"]);
+const BUDGETED = new Set<EventType>(["login.failed"]);
 
 /** Flat, non-secret facts only. */
 export type EventDetail = Record<string, string | number | boolean | null>;

@@ -6,7 +6,7 @@ import type { User } from "../account/schema";
 import { findUserByEmail } from "../account/store";
 import { inspectLink, issueDecoy, issueLink, sendAfterAnswer, spendLink, type LinkState } from "../mailed-links/service";
 import { changeEmailStatement, markVerifiedStatement } from "./store";
-import { verifyPassword } from "../passwords/hashing";
+import { checkCurrentPassword } from "../passwords/current-password";
 import { changeLinkMail, changeRequestedMail, changeTakenMail, verificationMail } from "./mail";
 import { emailLinkInvalid, emailNotVerified } from "./messages";
 
@@ -66,7 +66,7 @@ export async function verifyEmail(d: Deps, uid: string, token: string): Promise<
  */
 export async function requestEmailChange(d: Deps, user: User, newEmail: string, currentPassword: string, base: string): Promise<void> {
   d.mailer();
-  if (!(await verifyPassword(currentPassword, user.password, d.config)).ok) {
+  if (!(await checkCurrentPassword(d, user, currentPassword))) {
     d.log.event("email_change_refused", { user_id: user.id, reason: "password" });
     throw currentPasswordWrong();
   }

@@ -21,7 +21,8 @@ const requireMfaKey = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
- * Code guessing: per user (from any address) and, on verify, per client IP. The key is the
+ * Code guessing on the bearer routes: per user (from any address). Verify is bounded per
+ * client IP here and per account by SECOND_FACTOR_BUDGET (guessing.ts). The key is the
  * account (id and creation time: ids are never reused, and test files that each start at
  * id 1 do not share a bucket).
  */
@@ -127,7 +128,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       tags: ["mfa"],
       summary: "Second step of a login: the mfa_token and a TOTP code or a recovery code",
       description:
-        'Answers the token pair; its access token carries amr ["pwd","otp"] or ["pwd","recovery_code"]. 400 {"code": ["Invalid code"]} (or under recovery_code) for a wrong, replayed or used code; 401 token_not_valid for an mfa_token that is expired, spent, or dead after 5 wrong codes.',
+        'Answers the token pair; its access token carries amr ["pwd","otp"] or ["pwd","recovery_code"]. 400 {"code": ["Invalid code"]} (or under recovery_code) for a wrong, replayed or used code; 401 token_not_valid for an mfa_token that is expired, spent, or dead after 5 wrong codes; 429 for 15 minutes once an account has had 10 wrong codes, the right code too.',
       middleware: [requireMfaKey] as const,
       request: body(VerifyBody),
       responses: {
@@ -142,7 +143,6 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       await throttle(c, [["MFA_VERIFY_IP_LIMITER", clientIp(c)]]);
       const d = c.get("deps");
       const challenge = await openChallenge(d, mfa_token);
-      await throttleUser(c, { id: challenge.userId, createdAt: challenge.userCreatedAt });
       const token = await finishMfaLogin(d, challenge, code !== undefined ? { code } : { recovery_code });
       return c.json({ token, msg: ACCOUNT_MSG.loggedIn }, 200);
     },

@@ -1,11 +1,11 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Deps } from "../../kernel/deps";
-import { currentPasswordWrong } from "../account/messages";
 import type { User } from "../account/schema";
 import { touchLastLoginStatement } from "../account/store";
 import { recordEvent, sessionOf } from "../audit/events";
-import { verifyPassword } from "../passwords/hashing";
+import { assertCurrentPassword } from "../passwords/current-password";
 import { openSession, type TokenPair } from "../sessions/service";
+import { assertSecondFactorBudget, countWrongSecondFactor, rightSecondFactor } from "./guessing";
 import { alreadyEnabled, invalidCode, mfaTokenInvalid, noPendingSetup, notEnabled } from "./messages";
 import { assertMfaConfigured, decryptSecret, encryptSecret, isUnderOldKey } from "./secrets";
 import {
@@ -46,10 +46,6 @@ export interface MfaChallenge {
 }
 export const isMfaChallenge = (r: TokenPair | MfaChallenge): r is MfaChallenge => "mfaToken" in r;
 
-async function assertPassword(d: Deps, user: User, password: string) {
-  if (!(await verifyPassword(password, user.password, d.config)).ok) throw currentPasswordWrong();
-}
-
 export async function mfaStatus(d: Deps, user: User) {
   assertMfaConfigured(d.config);
   const [factor, left] = await Promise.all([findFactor(d.db, user.id), countUnusedRecoveryCodes(d.db, user.id)]);
@@ -60,7 +56,7 @@ export async function mfaStatus(d: Deps, user: User) {
 export async function setupTotp(d: Deps, user: User, currentPassword: string) {
   assertMfaConfigured(d.config);
   if (user.mfaEnabled) throw alreadyEnabled();
-  await assertPassword(d, user, currentPassword);
+  await assertCurrentPassword(d, user, currentPassword);
   const secret = newSecret();
   const saved = await savePendingFactor(d.db, user.id, await encryptSecret(d.config, user.id, secret), new Date());
   if (!saved) throw alreadyEnabled();
@@ -123,14 +119,25 @@ async function consumeSecondFactor(
   return (await consumeRecoveryCode(d.db, userId, recoveryCodeHash(userId, recovery), now, challengeIdHash)) ? { method: "recovery_code" } : null;
 }
 
-/** The bearer operations that need the password and a second factor (disable, new recovery codes). */
+/**
+ * The bearer operations that need the password and a second factor (disable, new recovery
+ * codes). Their codes draw on the account's second-factor budget as verify's do: with the
+ * password and a stolen session they would otherwise be a code oracle of their own.
+ */
 async function assertPasswordAndCode(d: Deps, user: User, b: { current_password: string; code: string }) {
   assertMfaConfigured(d.config);
   const factor = await findFactor(d.db, user.id);
   if (!factor?.confirmedAt) throw notEnabled();
-  await assertPassword(d, user, b.current_password);
+  await assertSecondFactorBudget(d, user.id);
+  await assertCurrentPassword(d, user, b.current_password);
   const used = await consumeSecondFactor(d, user.id, factor.secret, { code: b.code });
-  if (!used) throw invalidCode();
+  if (!used) {
+    await countWrongSecondFactor(d, user.id);
+    d.log.event("mfa_code_refused", { user_id: user.id });
+    recordEvent(d, "mfa.failed", { userId: user.id, detail: { method: "code" } });
+    throw invalidCode();
+  }
+  await rightSecondFactor(d, user.id);
   return used.method;
 }
 
@@ -167,7 +174,7 @@ export async function startMfaLogin(d: Deps, user: Pick<User, "id" | "passwordVe
   return { mfaToken };
 }
 
-/** A live mfa_token's challenge (the route throttles its user before the code is checked). */
+/** A live mfa_token's challenge (finishMfaLogin checks its user's budget before the code). */
 export async function openChallenge(d: Deps, mfaToken: string) {
   assertMfaConfigured(d.config);
   const idHash = mfaTokenHash(mfaToken);
@@ -179,16 +186,18 @@ export type OpenChallenge = Awaited<ReturnType<typeof openChallenge>>;
 
 /**
  * The second step of a login: a TOTP code or a recovery code for the mfa_token. A wrong one
- * counts against the token (dead after 5); a right one spends it, and of racing requests
+ * counts against the token (dead after 5) and the account (SECOND_FACTOR_BUDGET, which
+ * answers 429 once spent); a right one spends it, and of racing requests
  * only the one whose conditional update spends it gets the pair. The access token carries
  * amr ["pwd","otp"] or ["pwd","recovery_code"].
  */
 export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: string; recovery_code?: string }): Promise<TokenPair> {
+  await assertSecondFactorBudget(d, c.userId);
   const field = input.code === undefined ? "recovery_code" : "code";
   const used = await consumeSecondFactor(d, c.userId, c.secret, input, c.idHash);
   const now = new Date();
   if (!used) {
-    const counted = await recordFailure(d.db, c.idHash, now);
+    const [counted] = await Promise.all([recordFailure(d.db, c.idHash, now), countWrongSecondFactor(d, c.userId)]);
     d.log.event("mfa_verify_failed", { user_id: c.userId, method: field });
     recordEvent(d, "mfa.failed", { userId: c.userId, detail: { method: field } });
     if (!counted) throw mfaTokenInvalid();
@@ -199,6 +208,7 @@ export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: 
   // The challenge carries the password version its password check saw: a reset since then kills it here too.
   const pair = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion }, extra, ["pwd", used.method]);
   if (!pair) throw mfaTokenInvalid();
+  d.defer(rightSecondFactor(d, c.userId).catch((err: unknown) => d.log.event("failure_budget_reset_failed", { user_id: c.userId, error: String(err) })));
   if (used.secret && (await isUnderOldKey(d.config, c.secret))) {
     // Rotation: a secret under an older key moves to the current one at its next use.
     d.defer(encryptSecret(d.config, c.userId, used.secret).then((fresh) => reencryptSecret(d.db, c.userId, c.secret, fresh)));

@@ -17,17 +17,16 @@ export const RATE_LIMITS = {
   REGISTER_IP_LIMITER: { namespace: 1005, limit: 30, period: 60, what: "registrations per client IP" },
   REFRESH_IP_LIMITER: { namespace: 1006, limit: 100, period: 10, what: "token refreshes per client IP" },
   LOGIN_USER_LIMITER: { namespace: 1007, limit: 30, period: 60, what: "login and /api/token/ per e-mail, from any IP" },
-  PASSWORD_CHANGE_USER_LIMITER: { namespace: 1008, limit: 5, period: 60, what: "password changes per user, from any IP" },
   PASSWORD_CHANGE_IP_LIMITER: { namespace: 1009, limit: 20, period: 60, what: "password changes per client IP" },
   COSTLY_HASH_LIMITER: { namespace: 1010, limit: 5, period: 60, what: "logins checking an imported PBKDF2 hash, per user" },
-  MFA_VERIFY_USER_LIMITER: { namespace: 2001, limit: 10, period: 60, what: "MFA codes (verify, confirm, disable, recovery codes) per user" },
+  MFA_VERIFY_USER_LIMITER: { namespace: 2001, limit: 10, period: 60, what: "MFA setup, confirm, disable, recovery codes per user (verify: the account's failure budget)" },
   MFA_VERIFY_IP_LIMITER: { namespace: 2002, limit: 30, period: 60, what: "mfa/verify per client IP" },
   VERIFY_EMAIL_LIMITER: { namespace: 3001, limit: 5, period: 60, what: "verification mails (API and the page's resend form) per e-mail address" },
   VERIFY_IP_LIMITER: { namespace: 3002, limit: 20, period: 60, what: "verification mails per client IP" },
   EMAIL_CHANGE_USER_LIMITER: { namespace: 3003, limit: 5, period: 60, what: "e-mail change requests per user, from any IP" },
   EMAIL_CHANGE_ADDRESS_LIMITER: { namespace: 3004, limit: 5, period: 60, what: "e-mail change requests per new address" },
   EMAIL_CHANGE_IP_LIMITER: { namespace: 3005, limit: 20, period: 60, what: "e-mail change requests per client IP" },
-  AUDIT_FAILURE_BUDGET: { namespace: 4001, limit: 10, period: 60, what: "audit events of failed logins and MFA codes written per account (past it: not written)" },
+  AUDIT_FAILURE_BUDGET: { namespace: 4001, limit: 10, period: 60, what: "audit events of failed logins written per account (past it: not written)" },
 } as const satisfies Record<string, { namespace: number; limit: number; period: 10 | 60; what: string }>;
 export type Limiter = keyof typeof RATE_LIMITS;
 
