@@ -14,6 +14,3 @@ export async function breachedPasswordProblem(d: Deps, password: string): Promis
   if (!config) return undefined;
   return (await isBreached(config, password, d.log)) ? BREACHED_MSG.breached : undefined;
 }
-
-export { BREACHED_MSG } from "./messages";
-export { breachedPasswordsConfig, type BreachedPasswordsConfig } from "./config";

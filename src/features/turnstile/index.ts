@@ -1,6 +1,10 @@
-/** Turnstile on the open doors (CONTRACT "v3, part 2", Turnstile); docs/turnstile.md. */
+/**
+ * Turnstile on the open doors (CONTRACT "v3, part 2", Turnstile; docs/turnstile.md). A route
+ * is guarded by two additions to its declaration:
+ *   middleware: [turnstileGuard("email-start", "<ITS_PER_IP_LIMITER>")],
+ *   request: body(withTurnstileToken(ItsBody)),
+ * and needs no change in its handler.
+ */
 export { turnstileGuard } from "./guard";
 export { withTurnstileToken } from "./schemas";
-export { TURNSTILE_ROUTES, turnstileConfig, type TurnstileConfig, type TurnstileRoute } from "./config";
-export { verifyTurnstile } from "./service";
-export { TURNSTILE_MSG } from "./messages";
+export type { TurnstileRoute } from "./config";
