@@ -125,6 +125,8 @@ describe("breached passwords at register, change and reset confirm", () => {
     const res = await register(uniqueEmail("pwned-bad"), GOOD_PASSWORD, { PWNED_PASSWORDS: "ON", PWNED_PASSWORDS_URL: RANGE_API });
     expect(res.status).toBe(503);
     expect(rangeApi.all).toHaveLength(0);
+    // As any bad configuration: every route, not only those that set a password.
+    expect((await api("/api/user/send-reset-password-email/", { body: { email: uniqueEmail() }, vars: { PWNED_PASSWORDS: "ON" } })).status).toBe(503);
   });
 });
 

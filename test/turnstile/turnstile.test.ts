@@ -259,6 +259,8 @@ describe("Turnstile settings", () => {
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ errors: { detail: "Service temporarily unavailable", code: "unavailable" } });
     expect(siteverify.served).toHaveLength(0);
+    // As any bad configuration: every route, guarded or not.
+    expect((await api("/api/token/", { body: { email: uniqueEmail(), password: "x" }, vars: { ...ON, TURNSTILE_ROUTES: "register,signup" } })).status).toBe(503);
   });
 
   it("the OpenAPI document shows turnstile_token as an optional body field of the guarded routes", async () => {

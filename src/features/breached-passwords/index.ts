@@ -3,6 +3,8 @@ import { breachedPasswordsConfig } from "./config";
 import { BREACHED_MSG } from "./messages";
 import { isBreached } from "./service";
 
+export { breachedPasswordsConfig } from "./config";
+
 /**
  * The breached-password rule (CONTRACT "v3, part 2", Breached passwords; docs/breached-passwords.md),
  * for features/passwords/policy.ts to run after the other rules passed: the message under

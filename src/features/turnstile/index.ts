@@ -7,4 +7,4 @@
  */
 export { turnstileGuard } from "./guard";
 export { withTurnstileToken } from "./schemas";
-export type { TurnstileRoute } from "./config";
+export { turnstileConfig, type TurnstileRoute } from "./config";
