@@ -252,6 +252,21 @@ describe("Turnstile on login", () => {
   });
 });
 
+describe("Turnstile and the worker's own pages", () => {
+  it("the verification page's resend form (no script, no widget) sends nothing while verification is guarded", async () => {
+    const { email } = await registerUser();
+    const form = { method: "POST", raw: `email=${encodeURIComponent(email)}`, contentType: "application/x-www-form-urlencoded" };
+    const refused = await api("/verify-email/resend/", { ...form, vars });
+    expect(refused.status).toBe(403);
+    expect(String(refused.body)).toContain("a new link can only be requested from the app");
+    expect(mailbox.countFor(email)).toBe(0);
+    // Not guarded (login only): the form works as before.
+    const open = await api("/verify-email/resend/", { ...form, vars: { ...vars, TURNSTILE_ROUTES: "login" } });
+    expect(open.status).toBe(200);
+    expect(mailbox.countFor(email)).toBe(1);
+  });
+});
+
 describe("Turnstile settings", () => {
   it("an unknown name in TURNSTILE_ROUTES is a configuration error (503), not a silently open door", async () => {
     const { body } = await ROUTES[0].setup();

@@ -34,7 +34,7 @@ const Settings = z.object({
  * guard is off). Invalid settings are a configuration error (503), whether or not the
  * secret is set, so a typo in TURNSTILE_ROUTES never silently leaves a door unguarded.
  */
-export const turnstileConfig = memo((env: Env): TurnstileConfig | null => {
+export const turnstileConfig: (env: Env) => TurnstileConfig | null = memo((env: Env): TurnstileConfig | null => {
   // Empty strings mean "not set", as in the kernel's config.
   const raw = Object.fromEntries(Object.keys(Settings.shape).map((k) => [k, typeof env[k] === "string" && env[k].trim() ? env[k].trim() : undefined]));
   const parsed = Settings.safeParse(raw);
@@ -45,3 +45,6 @@ export const turnstileConfig = memo((env: Env): TurnstileConfig | null => {
   if (!s.TURNSTILE_SECRET) return null;
   return { secret: s.TURNSTILE_SECRET, routes: new Set(s.TURNSTILE_ROUTES), verifyUrl: s.TURNSTILE_VERIFY_URL, timeoutMs: s.TURNSTILE_TIMEOUT_MS };
 });
+
+/** Whether Turnstile guards `route` under this env's settings. */
+export const guards = (env: Env, route: TurnstileRoute): boolean => turnstileConfig(env)?.routes.has(route) ?? false;

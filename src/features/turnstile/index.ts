@@ -7,4 +7,5 @@
  */
 export { turnstileGuard } from "./guard";
 export { withTurnstileToken } from "./schemas";
-export { turnstileConfig, type TurnstileRoute } from "./config";
+export { guards, turnstileConfig, type TurnstileRoute } from "./config";
+export { TURNSTILE_MSG } from "./messages";

@@ -5,6 +5,9 @@ import { MSG } from "../../kernel/messages";
 export const TURNSTILE_MSG = {
   failed: "Verification failed. Please try again.",
   unavailable: "Verification is unavailable. Please try again later.",
+  /** The worker's own pages run no script, so they cannot show the widget. */
+  pageTitle: "Please use the app",
+  pageMessage: "For your security, a new link can only be requested from the app or site where you signed up.",
 } as const;
 
 export const tokenMissing = () => fieldError("turnstile_token", MSG.required);
