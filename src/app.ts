@@ -9,6 +9,8 @@ import { mfaRoutes } from "./features/mfa/routes";
 import { passwordResetRoutes } from "./features/password-reset/routes";
 import { sessionRoutes } from "./features/sessions/routes";
 import { tokenRoutes } from "./features/tokens/routes";
+import { breachedPasswordsConfig } from "./features/breached-passwords";
+import { turnstileConfig } from "./features/turnstile";
 import { detailError } from "./kernel/errors";
 import { requestContext } from "./kernel/http/context";
 import { cors } from "./kernel/http/cors";
@@ -24,6 +26,13 @@ import { MSG } from "./kernel/messages";
 const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 
 app.use("*", securityHeaders, cors, requestContext);
+// Capabilities' own settings, checked on every request (memoised per env): invalid ones are a
+// configuration error (503) everywhere, as the kernel's are, not only on the routes using them.
+app.use("*", async (c, next) => {
+  turnstileConfig(c.env);
+  breachedPasswordsConfig(c.env);
+  await next();
+});
 app.use("/api/*", jsonBody());
 
 // One line per capability.

@@ -11,6 +11,8 @@ import { getDb, getKv, type Db } from "./storage";
  */
 export interface Deps {
   config: Config;
+  /** The raw bindings, for capabilities that parse their own settings (memoised per env). */
+  env: Env;
   db: Db;
   kv: KVNamespace;
   /** The configured transport; throws the 503 configuration error when there is none. */
@@ -48,7 +50,7 @@ export function buildDeps(env: Env, config: Config, log: Logger, defer: Deps["de
   const mailer = () => mailerFor(config) ?? throwMissing(env, "MAIL_API_KEY is not set (or set MAIL_TRANSPORT=log for local development)");
   const auditDb = env.AUDIT_DB ? getDb(env.AUDIT_DB, timeout) : null;
   const afterAnswer = (work: () => Promise<unknown>) => defer(answered().then(work));
-  return { config, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, afterAnswer, client, limit, auditDb, eventQueue: env.EVENT_QUEUE ?? null };
+  return { config, env, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, afterAnswer, client, limit, auditDb, eventQueue: env.EVENT_QUEUE ?? null };
 }
 
 function throwMissing(env: Env, reason: string): never {

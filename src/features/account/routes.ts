@@ -10,6 +10,7 @@ import { MFA_MSG } from "../mfa/messages";
 import { MfaRequired } from "../mfa/schemas";
 import { isMfaChallenge } from "../mfa/service";
 import { requireAccessToken } from "../sessions/require-auth";
+import { turnstileGuard, withTurnstileToken } from "../turnstile";
 import { ACCOUNT_MSG } from "./messages";
 import { ChangePasswordBody, LoginBody, Profile, RegisterBody, TokenMsg } from "./schemas";
 import { changePassword, login, profileOf, register } from "./service";
@@ -22,8 +23,8 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       path: "/api/user/register",
       tags: ["user"],
       summary: "Create an account and sign in",
-      middleware: [consistency("replica")] as const,
-      request: body(RegisterBody),
+      middleware: [consistency("replica"), turnstileGuard("register", "REGISTER_IP_LIMITER")] as const,
+      request: body(withTurnstileToken(RegisterBody)),
       responses: {
         201: json(z.union([TokenMsg, RegisteredUnverified]), "Registered; a token pair for the new session (EMAIL_VERIFICATION=mandatory: none until verified)"),
         ...userErrors,
@@ -43,8 +44,8 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       path: "/api/user/login",
       tags: ["user"],
       summary: "Sign in with e-mail and password",
-      middleware: [consistency("replica")] as const,
-      request: body(LoginBody),
+      middleware: [consistency("replica"), turnstileGuard("login", "LOGIN_IP_LIMITER")] as const,
+      request: body(withTurnstileToken(LoginBody)),
       responses: { 200: json(z.union([TokenMsg, MfaRequired]), "Signed in, or (MFA) an mfa_token for /api/user/mfa/verify/"), 401: json(UserError, "Email or Password is not Valid"), 403: json(UserError, "EMAIL_VERIFICATION=mandatory: the address is not verified (after a right password)"), ...userErrors },
     }),
     async (c) => {

@@ -8,6 +8,7 @@ import { clientIp, throttle } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { MSG } from "../../kernel/messages";
 import { renderPage as render } from "../../kernel/pages/render";
+import { guards, TURNSTILE_MSG } from "../turnstile";
 import { EMAIL_MSG } from "./messages";
 import { ChangedPage, ChangePage, DeadLinkPage, ProblemPage, ResendPage, ResendSentPage, VerifiedPage, VerifyPage } from "./pages";
 import { confirmEmailChange, inspectChangeLink, inspectVerifyLink, requestVerification, verifyEmail, verifyLinkBase } from "./service";
@@ -80,6 +81,7 @@ pages.openAPIRegistry.registerPath({
     200: html("Sent if the address needs it"),
     400: html("The form again with its error"),
     413: html("Body over 64 KiB"),
+    403: html("Turnstile guards verification mails (docs/turnstile.md): this page, without the widget, sends none"),
     415: html("Not application/x-www-form-urlencoded"),
     429: html("Throttled"),
     ...failures,
@@ -89,6 +91,9 @@ pages.openAPIRegistry.registerPath({
 export const emailPageRoutes = pages
   .get(RESEND, (c) => render(c, 200, <ResendPage />))
   .post(RESEND, async (c) => {
+    // No script here, so no Turnstile widget: while Turnstile guards verification mails this
+    // form sends none, or it would be the unguarded way round the API's check.
+    if (guards(c.env, "verification")) return render(c, 403, <ProblemPage title={TURNSTILE_MSG.pageTitle} message={TURNSTILE_MSG.pageMessage} />);
     const d = c.get("deps");
     const bytes = await readBoundedBody(c.req.raw);
     if (bytes === null) return render(c, 413, <ProblemPage title="The form was too large" message="Nothing was sent." />);

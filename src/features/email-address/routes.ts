@@ -4,6 +4,7 @@ import { clientIp, throttle } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
 import { requireAccessToken } from "../sessions/require-auth";
+import { turnstileGuard, withTurnstileToken } from "../turnstile";
 import { EMAIL_MSG } from "./messages";
 import { emailPageRoutes } from "./page-routes";
 import { ChangeEmailBody, LinkParams, VerificationEmailBody } from "./schemas";
@@ -18,7 +19,8 @@ export const emailAddressRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validat
       tags: ["user"],
       summary: "Mail a new verification link (same answer for unknown or verified addresses)",
       description: "A mail goes only to a registered, active, unverified address; a newer link makes older ones invalid.",
-      request: body(VerificationEmailBody),
+      middleware: [turnstileGuard("verification", "VERIFY_IP_LIMITER")] as const,
+      request: body(withTurnstileToken(VerificationEmailBody)),
       responses: { 200: json(Msg, "Accepted"), ...userErrors },
     }),
     async (c) => {

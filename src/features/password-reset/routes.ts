@@ -4,6 +4,7 @@ import { clientIp, throttle } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
 import { assertPasswordsMatch } from "../passwords/messages";
+import { turnstileGuard, withTurnstileToken } from "../turnstile";
 import { RESET_MSG } from "./messages";
 import { pageRoutes } from "./page-routes";
 import { ResetBody, ResetEmailBody, ResetParams } from "./schemas";
@@ -17,7 +18,8 @@ export const passwordResetRoutes = new OpenAPIHono<AppEnv>({ defaultHook: valida
       path: "/api/user/send-reset-password-email",
       tags: ["user"],
       summary: "Mail a password-reset link (same answer for unknown addresses)",
-      request: body(ResetEmailBody),
+      middleware: [turnstileGuard("reset", "RESET_IP_LIMITER")] as const,
+      request: body(withTurnstileToken(ResetEmailBody)),
       responses: { 200: json(Msg, "Accepted"), ...userErrors },
     }),
     async (c) => {

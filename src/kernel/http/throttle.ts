@@ -64,13 +64,23 @@ function bindingOf(c: Context<AppEnv>, name: Limiter): RateLimitBinding {
   throw missingConfig(c.env, `rate-limit binding ${name} is missing from the deployment`);
 }
 
+// What each request has already been counted against: a guard that must run before the body
+// is validated (features/turnstile) counts the per-IP limit early, and the handler's own
+// throttle call then does not count the same request twice.
+const counted = new WeakMap<Request, Set<string>>();
+
 /**
- * Counts one request against each (limiter, key) and answers DRF's 429 if any is over.
+ * Counts one request against each (limiter, key) and answers DRF's 429 if any is over; a
+ * request counts at most once against a given (limiter, key).
  * Keys name no e-mail address: callers pass the logger's keyed pseudonym.
  */
 export async function throttle(c: Context<AppEnv>, checks: [Limiter, string][]): Promise<void> {
-  const bindings = checks.map(([name]) => bindingOf(c, name));
-  const results = await Promise.all(checks.map(async ([name, key], i) => ({ name, ok: (await bindings[i]!.limit({ key: `${name}:${key}` })).success })));
+  const seen = counted.get(c.req.raw) ?? new Set<string>();
+  counted.set(c.req.raw, seen);
+  const fresh = checks.filter(([name, key]) => !seen.has(`${name}:${key}`));
+  for (const [name, key] of fresh) seen.add(`${name}:${key}`);
+  const bindings = fresh.map(([name]) => bindingOf(c, name));
+  const results = await Promise.all(fresh.map(async ([name, key], i) => ({ name, ok: (await bindings[i]!.limit({ key: `${name}:${key}` })).success })));
   const over = results.filter((r) => !r.ok);
   if (over.length === 0) return;
   const wait = Math.max(...over.map((r) => RATE_LIMITS[r.name].period));

@@ -1,0 +1,11 @@
+/**
+ * Turnstile on the open doors (CONTRACT "v3, part 2", Turnstile; docs/turnstile.md). A route
+ * is guarded by two additions to its declaration:
+ *   middleware: [turnstileGuard("email-start", "<ITS_PER_IP_LIMITER>")],
+ *   request: body(withTurnstileToken(ItsBody)),
+ * and needs no change in its handler.
+ */
+export { turnstileGuard } from "./guard";
+export { withTurnstileToken } from "./schemas";
+export { guards, turnstileConfig, type TurnstileRoute } from "./config";
+export { TURNSTILE_MSG } from "./messages";
