@@ -32,6 +32,8 @@ export default defineConfig(async () => {
             BCRYPT_COST: "4",
             SCRYPT_N: "1024",
             CORS_ALLOWED_ORIGINS: "https://example.com,https://sub.example.com,http://localhost:8080",
+            // The origin the suite calls the worker on (test/support/api.ts BASE): links to its own pages.
+            PUBLIC_URL: "https://auth.test",
           },
         },
       }),

@@ -72,6 +72,9 @@ const ConfigSchema = z.object({
   EMAIL_VERIFICATION_URL: z.string().url().optional(),
   // Unset: e-mail change links point at the worker's own page (/confirm-email-change/...).
   EMAIL_CHANGE_URL: z.string().url().optional(),
+  // The worker's public origin, for links to its own pages. Never taken from the request's
+  // Host/X-Forwarded-Host/Forwarded (anyone can send those); unset: such links are a 503.
+  PUBLIC_URL: z.string().url().optional(),
   // "log" prints mails, links included, to the log when no MAIL_API_KEY is set: only ever
   // chosen explicitly (npm run dev does); "http" without a key answers 503 on mail routes.
   MAIL_TRANSPORT: z.enum(["http", "log"]).default("http"),
@@ -113,6 +116,8 @@ export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KE
   verifyUrl: string | undefined;
   /** E-mail change base URL without its trailing slash; undefined: the worker's own page. */
   changeEmailUrl: string | undefined;
+  /** PUBLIC_URL without its trailing slash; undefined: no link may point at the worker's own pages. */
+  publicUrl: string | undefined;
   /** MFA_ENCRYPTION_KEY's entries, first = current; empty: MFA is unavailable (503). */
   mfaKeys: string[];
   /** WEBHOOK_URL and the HMAC key of WEBHOOK_SECRET (whsec_<base64>); undefined: no webhooks. */
@@ -200,11 +205,12 @@ function build(env: Env): Config {
   const resetUrl = rest.PASSWORD_RESET_URL?.replace(/\/+$/, "");
   const verifyUrl = rest.EMAIL_VERIFICATION_URL?.replace(/\/+$/, "");
   const changeEmailUrl = rest.EMAIL_CHANGE_URL?.replace(/\/+$/, "");
+  const publicUrl = rest.PUBLIC_URL?.replace(/\/+$/, "");
   if (rest.JWT_ALGORITHM !== "HS256") {
     const keys = parsePrivateKeys(JWT_PRIVATE_KEYS, rest.JWT_ALGORITHM);
     if (typeof keys === "string") throw configError(keys);
     const logKey = pseudonymKey(PSEUDONYM_KEY, keys[0]!.d);
-    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl, verifyUrl, changeEmailUrl };
+    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl, verifyUrl, changeEmailUrl, publicUrl };
   }
   const signingKey = new TextEncoder().encode(JWT_SIGNING_KEY ?? "");
   if (signingKey.byteLength < MIN_KEY_BYTES) {
@@ -213,7 +219,7 @@ function build(env: Env): Config {
     );
   }
   if (JWT_SIGNING_KEY === EXAMPLE_SIGNING_KEY) throw configError("JWT_SIGNING_KEY is the placeholder of .dev.vars.example: generate a secret (openssl rand -base64 48)");
-  return { ...rest, signingKey, privateKeys: [], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl, verifyUrl, changeEmailUrl };
+  return { ...rest, signingKey, privateKeys: [], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl, verifyUrl, changeEmailUrl, publicUrl };
 }
 
 /**

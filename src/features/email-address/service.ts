@@ -10,9 +10,9 @@ import { verifyPassword } from "../passwords/hashing";
 import { changeLinkMail, changeRequestedMail, changeTakenMail, verificationMail } from "./mail";
 import { emailLinkInvalid, emailNotVerified } from "./messages";
 
-/** Where links point: the configured front end, else the worker's own pages on this origin. */
-export const verifyLinkBase = (d: Deps, origin: string) => d.config.verifyUrl ?? `${origin}/verify-email`;
-export const changeLinkBase = (d: Deps, origin: string) => d.config.changeEmailUrl ?? `${origin}/confirm-email-change`;
+/** Where links point: the configured front end, else the worker's own pages at PUBLIC_URL (503 without it). */
+export const verifyLinkBase = (d: Deps) => d.config.verifyUrl ?? d.ownPage("/verify-email");
+export const changeLinkBase = (d: Deps) => d.config.changeEmailUrl ?? d.ownPage("/confirm-email-change");
 
 /** Registration in optional and mandatory modes: the address gets its link after the answer. */
 export async function sendVerificationAtRegistration(d: Deps, user: User, base: string): Promise<void> {
