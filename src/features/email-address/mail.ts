@@ -16,9 +16,15 @@ ${after.map((t) => p(t, true)).join("\n")}
 </body></html>`;
 }
 
+/**
+ * Mails to an address nobody has proven yet greet generically: the name is text the requester
+ * typed, and whoever registers someone else's address must not get to write into that inbox.
+ */
+const UNPROVEN_GREETING = "Hello,";
+
 /** The link that proves an address: sent at registration (optional, mandatory) and on request. */
-export function verificationMail(to: string, fullName: string, link: string, ttlSeconds: number): Mail {
-  const hello = `Hello ${shownText(fullName)},`;
+export function verificationMail(to: string, link: string, ttlSeconds: number): Mail {
+  const hello = UNPROVEN_GREETING;
   const ask = "Please confirm that this is your email address by opening this link:";
   const note = `The link works once and expires in ${hours(ttlSeconds)}. If you did not create an account, ignore this mail.`;
   return {
@@ -30,8 +36,8 @@ export function verificationMail(to: string, fullName: string, link: string, ttl
 }
 
 /** To the new address of a change: the link that completes it. */
-export function changeLinkMail(to: string, fullName: string, link: string, ttlSeconds: number): Mail {
-  const hello = `Hello ${shownText(fullName)},`;
+export function changeLinkMail(to: string, link: string, ttlSeconds: number): Mail {
+  const hello = UNPROVEN_GREETING;
   const ask = "Someone asked to use this address for their account. To confirm the change, open this link:";
   const note = `The link works once and expires in ${hours(ttlSeconds)}. If you did not ask for it, ignore this mail: nothing changes.`;
   return {
@@ -45,7 +51,7 @@ export function changeLinkMail(to: string, fullName: string, link: string, ttlSe
 /** To a new address that already has an account: a notice, no link (the API answer is the same). */
 export function changeTakenMail(to: string): Mail {
   const lines = [
-    "Hello,",
+    UNPROVEN_GREETING,
     "Someone asked to move another account to this email address. This address already has an account, so nothing was changed.",
     "If this was you, sign in to your existing account instead. If not, you can ignore this mail.",
   ];

@@ -18,7 +18,7 @@ export const changeLinkBase = (d: Deps) => d.config.changeEmailUrl ?? d.ownPage(
 export async function sendVerificationAtRegistration(d: Deps, user: User, base: string): Promise<void> {
   const ttl = d.config.EMAIL_VERIFICATION_TIMEOUT;
   const link = await issueLink(d, { purpose: "verify_email", userId: user.id, email: user.email, ttlSeconds: ttl, base });
-  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, user.name, link, ttl)]);
+  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, link, ttl)]);
 }
 
 /** mandatory mode: no tokens for an unverified address (called only after the password was right). */
@@ -45,7 +45,7 @@ export async function requestVerification(d: Deps, email: string, base: string):
   }
   const link = await issueLink(d, { purpose: "verify_email", userId: user.id, email: user.email, ttlSeconds: ttl, base });
   d.log.event("verification_requested", { user_id: user.id, known: true });
-  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, user.name, link, ttl)]);
+  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, link, ttl)]);
 }
 
 export const inspectVerifyLink = (d: Deps, uid: string, token: string): Promise<LinkState> => inspectLink(d, "verify_email", uid, token);
@@ -85,7 +85,7 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
   const link = await issueLink(d, { purpose: "change_email", userId: user.id, email: user.email, newEmail: target, ttlSeconds: ttl, base });
   d.log.event("email_change_requested", { user_id: user.id, new_address_free: true });
   recordEvent(d, "email.change_requested", { userId: user.id });
-  sendAfterAnswer(d, "email_change", user.id, [() => changeLinkMail(target, user.name, link, ttl), notifyOld]);
+  sendAfterAnswer(d, "email_change", user.id, [() => changeLinkMail(target, link, ttl), notifyOld]);
 }
 
 /**
