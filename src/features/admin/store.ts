@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../kernel/storage";
+import { credentialsChanged } from "../account/credentials";
 import { users, type User } from "../account/schema";
 import { refreshTokens, sessions } from "../sessions/schema";
 import { revokeUserSessionsStatement } from "../sessions/store";
@@ -75,7 +76,7 @@ export async function updateUser(
   const takesAdminAway = deactivate || changes.isAdmin === false;
   const update = db
     .update(users)
-    .set({ ...changes, updatedAt: now, ...(deactivate ? { tokensValidAfter: now } : {}) })
+    .set({ ...changes, updatedAt: now })
     .where(and(eq(users.id, id), takesAdminAway ? keepsAnAdmin(id, actorId) : undefined))
     .returning();
   if (!deactivate) {
@@ -84,7 +85,11 @@ export async function updateUser(
   }
   // Sessions end only where the deactivation applied (a refused one leaves the user active).
   const inactive = sql`exists (select 1 from ${users} where ${users.id} = ${id} and ${users.isActive} = 0)`;
-  const [rows, revoked] = await db.batch([update, revokeUserSessionsStatement(db, id, "admin_deactivated", now, undefined, inactive)]);
+  const [rows, revoked] = await db.batch([
+    update,
+    revokeUserSessionsStatement(db, id, "admin_deactivated", now, undefined, inactive),
+    credentialsChanged(db, id, "deactivated", now, inactive),
+  ]);
   return { user: rows[0], revoked: revoked.length };
 }
 

@@ -67,3 +67,23 @@ export function changeRequestedMail(to: string, fullName: string, newEmail: stri
   ];
   return { to, subject: "Your email address is being changed", text: lines.join("\n\n"), html: page(lines) };
 }
+
+/** An address as the old one's notice names it: its first character and domain (a***@example.com). */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  const local = at > 0 ? email.slice(0, at) : email;
+  return `${[...local][0] ?? ""}***${at > 0 ? email.slice(at) : ""}`;
+}
+
+/**
+ * To the old address once a change completed: the owner learns where the account went even
+ * if whoever changed it holds the session. Generic greeting: the name may be the new owner's text.
+ */
+export function emailChangedMail(to: string, newEmail: string): Mail {
+  const lines = [
+    "Hello,",
+    `Your email address was changed. Your account now uses ${maskEmail(newEmail)}; this address no longer signs in to it.`,
+    "If this was not you, reset your password and contact us at once: whoever changed it had access to your account.",
+  ];
+  return { to, subject: "Your email address was changed", text: lines.join("\n\n"), html: page(lines) };
+}
