@@ -85,7 +85,18 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   // Two-factor users get an mfa_token instead of a pair; mfaEnabled comes with the row already read.
   if (user.mfaEnabled) return startMfaLogin(d, user, extra);
   if (d.config.UPDATE_LAST_LOGIN) extra.push(touchLastLoginStatement(d.db, user.id, new Date()));
-  const pair = await openSession(d, user, extra);
+  let pair = await openSession(d, user, extra);
+  if (!pair) {
+    // The primary refused: the row read was stale. If the password this login proved is still
+    // the account's, go on with the primary's state (MFA enabled since: the second step).
+    readPrimaryFromNowOn();
+    const fresh = await findUserByEmail(d.db, normalizeEmail(email));
+    if (fresh?.isActive && fresh.id === user.id && fresh.password === user.password && fresh.passwordVersion === user.passwordVersion) {
+      assertMayGetTokens(d, fresh);
+      if (fresh.mfaEnabled) return startMfaLogin(d, fresh);
+      pair = await openSession(d, fresh);
+    }
+  }
   if (!pair) {
     // A reset or change committed between the password check and the session: the password
     // this login proved is no longer the account's.
