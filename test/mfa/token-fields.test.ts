@@ -39,3 +39,24 @@ describe("token fields answer token_not_valid whatever they hold", () => {
     expect(blank.body.errors.mfa_token).toEqual(["This field may not be blank."]);
   });
 });
+
+describe("token fields parse as DRF's CharField", () => {
+  it("a number is its text (then an invalid token: 401); blank after trimming is 400; other types 400", async () => {
+    for (const [path, field] of [
+      ["/api/token/refresh/", "refresh"],
+      ["/api/token/verify/", "token"],
+      ["/api/token/blacklist/", "refresh"],
+    ] as const) {
+      expect((await api(path, { body: { [field]: 12345 } })).status, path).toBe(401);
+      const blank = await api(path, { body: { [field]: "   " } });
+      expect(blank.status, path).toBe(400);
+      expect(blank.body).toEqual({ [field]: ["This field may not be blank."] });
+      const wrong = await api(path, { body: { [field]: { a: 1 } } });
+      expect(wrong.status, path).toBe(400);
+      expect(wrong.body).toEqual({ [field]: ["Not a valid string."] });
+      const missing = await api(path, { body: {} });
+      expect(missing.body).toEqual({ [field]: ["This field is required."] });
+    }
+    expect((await api("/api/user/mfa/verify/", { body: { mfa_token: 12345, code: "123456" } })).status).toBe(401);
+  });
+});
