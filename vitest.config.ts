@@ -3,7 +3,7 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 // Test files that need rows with fixed ids (the users simplejwt's tokens and the Django dump
 // were made for) get a database of their own: one isolated worker each.
-const OWN_DATABASE = ["test/sessions/interop.test.ts", "test/import/import-django.test.ts"];
+const OWN_DATABASE = ["test/sessions/interop.test.ts", "test/import/import-django.test.ts", "test/admin/last-admin.test.ts"];
 
 // A fixed, test-only key: long enough to pass the worker's own check, never deployed.
 const TEST_SIGNING_KEY = "test-only-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz";
@@ -32,6 +32,8 @@ export default defineConfig(async () => {
             BCRYPT_COST: "4",
             SCRYPT_N: "1024",
             CORS_ALLOWED_ORIGINS: "https://example.com,https://sub.example.com,http://localhost:8080",
+            // The origin the suite calls the worker on (test/support/api.ts BASE): links to its own pages.
+            PUBLIC_URL: "https://auth.test",
           },
         },
       }),

@@ -54,6 +54,31 @@ if (ownPages.length) {
   console.log("Mails link to this worker's own pages; the links are printed here (pass --var PASSWORD_RESET_URL:<url> for a front end).");
 }
 
-const dev = spawn(process.execPath, [wrangler, "dev", ...ownPages, ...args], { stdio: "inherit" });
+// Links to the worker's own pages come from PUBLIC_URL only (never the request's Host): for
+// this run, the address wrangler serves on (--ip/--port/--local-protocol, else wrangler.toml's
+// [dev]), unless one is given with --var or in .dev.vars.
+const publicUrl = [];
+const publicGiven = args.some((a) => a.includes("PUBLIC_URL:")) || /^\s*PUBLIC_URL\s*=\s*\S/m.test(devVars);
+if (!publicGiven) {
+  const flag = (name) => {
+    const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (i < 0) return undefined;
+    return args[i].includes("=") ? args[i].slice(args[i].indexOf("=") + 1) : args[i + 1];
+  };
+  const toml = readFileSync("wrangler.toml", "utf8");
+  const devSection = toml.match(/^\[dev\]\n([\s\S]*?)(?=^\[|(?![\s\S]))/m)?.[1] ?? "";
+  const fromToml = (key) => devSection.match(new RegExp(`^${key}\\s*=\\s*"?([^"\\n]+?)"?\\s*$`, "m"))?.[1];
+  let host = flag("ip") ?? fromToml("ip") ?? "localhost";
+  // Listening on every interface: the machine itself is reachable as localhost.
+  if (host === "0.0.0.0" || host === "*" || host === "::") host = "localhost";
+  if (host.includes(":") && !host.startsWith("[")) host = `[${host}]`;
+  const port = flag("port") ?? fromToml("port") ?? "8787";
+  const protocol = flag("local-protocol") ?? fromToml("local_protocol") ?? "http";
+  const url = `${protocol}://${host}:${port}`;
+  publicUrl.push("--var", `PUBLIC_URL:${url}`);
+  console.log(`Links to this worker's own pages use PUBLIC_URL=${url} (pass --var PUBLIC_URL:<url> to change it).`);
+}
+
+const dev = spawn(process.execPath, [wrangler, "dev", ...ownPages, ...publicUrl, ...args], { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 0)));

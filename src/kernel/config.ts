@@ -69,6 +69,7 @@ const ConfigSchema = z.object({
   EMAIL_VERIFICATION_TIMEOUT: z.coerce.number().int().min(60).default(86400).describe("Seconds a verification or e-mail change link lives (at least 60)."),
   EMAIL_VERIFICATION_URL: z.string().url().optional().describe("Verification links are `<url>/<uid>/<token>/`; unset: the worker's own page `/verify-email/<uid>/<token>/`."),
   EMAIL_CHANGE_URL: z.string().url().optional().describe("E-mail change links are `<url>/<uid>/<token>/`; unset: the worker's own page `/confirm-email-change/<uid>/<token>/`."),
+  PUBLIC_URL: z.string().url().optional().describe("The worker's public origin (e.g. `https://auth.example.com`), for links to its own pages (`/reset-password/…`, `/verify-email/…`, `/confirm-email-change/…`). Never taken from the request's `Host`, `X-Forwarded-Host` or `Forwarded`; unset: only the routes that would mail such a link answer 503. `npm run dev` sets it from the address it serves on."),
   MAIL_TRANSPORT: z.enum(["http", "log"]).default("http").describe("`log` prints mails, links included, to the log when no `MAIL_API_KEY` is set: local development only (`npm run dev` writes it into `.dev.vars`); never set it in a deployment. `http` without a key: mail routes answer 503."),
   MAIL_API_URL: z.string().url().default("https://api.resend.com/emails").describe("Resend-compatible endpoint."),
   MAIL_API_KEY: optionalText.describe("Secret: the mail provider's key; unset: mail-sending routes answer 503 (a configuration error), unless `MAIL_TRANSPORT=log`."),
@@ -108,6 +109,8 @@ export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KE
   verifyUrl: string | undefined;
   /** E-mail change base URL without its trailing slash; undefined: the worker's own page. */
   changeEmailUrl: string | undefined;
+  /** PUBLIC_URL without its trailing slash; undefined: no link may point at the worker's own pages. */
+  publicUrl: string | undefined;
   /** MFA_ENCRYPTION_KEY's entries, first = current; empty: MFA is unavailable (503). */
   mfaKeys: string[];
   /** WEBHOOK_URL and the HMAC key of WEBHOOK_SECRET (whsec_<base64>); undefined: no webhooks. */
@@ -195,11 +198,12 @@ function build(env: Env): Config {
   const resetUrl = rest.PASSWORD_RESET_URL?.replace(/\/+$/, "");
   const verifyUrl = rest.EMAIL_VERIFICATION_URL?.replace(/\/+$/, "");
   const changeEmailUrl = rest.EMAIL_CHANGE_URL?.replace(/\/+$/, "");
+  const publicUrl = rest.PUBLIC_URL?.replace(/\/+$/, "");
   if (rest.JWT_ALGORITHM !== "HS256") {
     const keys = parsePrivateKeys(JWT_PRIVATE_KEYS, rest.JWT_ALGORITHM);
     if (typeof keys === "string") throw configError(keys);
     const logKey = pseudonymKey(PSEUDONYM_KEY, keys[0]!.d);
-    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl, verifyUrl, changeEmailUrl };
+    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl, verifyUrl, changeEmailUrl, publicUrl };
   }
   const signingKey = new TextEncoder().encode(JWT_SIGNING_KEY ?? "");
   if (signingKey.byteLength < MIN_KEY_BYTES) {
@@ -208,7 +212,7 @@ function build(env: Env): Config {
     );
   }
   if (JWT_SIGNING_KEY === EXAMPLE_SIGNING_KEY) throw configError("JWT_SIGNING_KEY is the placeholder of .dev.vars.example: generate a secret (openssl rand -base64 48)");
-  return { ...rest, signingKey, privateKeys: [], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl, verifyUrl, changeEmailUrl };
+  return { ...rest, signingKey, privateKeys: [], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl, verifyUrl, changeEmailUrl, publicUrl };
 }
 
 /**

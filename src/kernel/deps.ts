@@ -17,6 +17,11 @@ export interface Deps {
   kv: KVNamespace;
   /** The configured transport; throws the 503 configuration error when there is none. */
   mailer(): Mailer;
+  /**
+   * A URL of one of the worker's own pages (`path` starts with "/"), from PUBLIC_URL only;
+   * without it, the 503 configuration error: a link is never built from the request's Host.
+   */
+  ownPage(path: string): string;
   log: Logger;
   /** Work that must finish but must not delay the answer. */
   defer(task: Promise<unknown>): void;
@@ -48,9 +53,11 @@ const mailerFor = memo((config: Config): Mailer | null => {
 export function buildDeps(env: Env, config: Config, log: Logger, defer: Deps["defer"], client: Deps["client"], limit: Deps["limit"]): Deps {
   const timeout = config.STORAGE_TIMEOUT_MS;
   const mailer = () => mailerFor(config) ?? throwMissing(env, "MAIL_API_KEY is not set (or set MAIL_TRANSPORT=log for local development)");
+  const ownPage = (path: string) =>
+    config.publicUrl ? `${config.publicUrl}${path}` : throwMissing(env, "PUBLIC_URL is not set: links to the worker's own pages cannot be built (set PUBLIC_URL, or the front end's URL settings)");
   const auditDb = env.AUDIT_DB ? getDb(env.AUDIT_DB, timeout) : null;
   const afterAnswer = (work: () => Promise<unknown>) => defer(answered().then(work));
-  return { config, env, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, log, defer, afterAnswer, client, limit, auditDb, eventQueue: env.EVENT_QUEUE ?? null };
+  return { config, env, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, ownPage, log, defer, afterAnswer, client, limit, auditDb, eventQueue: env.EVENT_QUEUE ?? null };
 }
 
 function throwMissing(env: Env, reason: string): never {

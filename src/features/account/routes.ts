@@ -5,7 +5,6 @@ import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
 import { RegisteredUnverified } from "../email-address/schemas";
-import { verifyLinkBase } from "../email-address/service";
 import { MFA_MSG } from "../mfa/messages";
 import { MfaRequired } from "../mfa/schemas";
 import { isMfaChallenge } from "../mfa/service";
@@ -33,7 +32,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     async (c) => {
       await throttle(c, [["REGISTER_IP_LIMITER", clientIp(c)]]);
       const d = c.get("deps");
-      const token = await register(d, c.req.valid("json"), verifyLinkBase(d, new URL(c.req.url).origin));
+      const token = await register(d, c.req.valid("json"));
       if (!token) return c.json({ msg: ACCOUNT_MSG.registered, verification_required: true as const }, 201);
       return c.json({ token, msg: ACCOUNT_MSG.registered }, 201);
     },

@@ -18,8 +18,10 @@ export const users = sqliteTable(
     passwordVersion: integer("password_version").notNull().default(0),
     // Access tokens without a session id (minted by simplejwt before the move) must be newer than this.
     passwordChangedAt: integer("password_changed_at", { mode: "timestamp_ms" }),
-    // Tokens without a session id (minted by simplejwt before the move) issued before this are dead: logout-all sets it.
+    // Tokens without a session id (minted by simplejwt before the move) issued before this are dead (account/credentials.ts sets it).
     tokensValidAfter: integer("tokens_valid_after", { mode: "timestamp_ms" }),
+    // Moved on by every credentials change (account/credentials.ts); proofs such as mailed links record it and die when it moves.
+    credentialsVersion: integer("credentials_version").notNull().default(0),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(now),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(now),
     lastLogin: integer("last_login", { mode: "timestamp_ms" }),

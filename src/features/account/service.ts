@@ -7,7 +7,7 @@ import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword, type Ha
 import { checkCurrentPassword } from "../passwords/current-password";
 import { assertPasswordsMatch } from "../passwords/messages";
 import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
-import { assertMayGetTokens, sendVerificationAtRegistration } from "../email-address/service";
+import { assertMayGetTokens, sendVerificationAtRegistration, verifyLinkBase } from "../email-address/service";
 import { startMfaLogin, type MfaChallenge } from "../mfa/service";
 import { openSession, type TokenPair } from "../sessions/service";
 import { recordPasswordFailure } from "../sessions/store";
@@ -22,7 +22,7 @@ import { findUserByEmail, insertUser, rehashStatement, replacePasswordEndingSess
  * confirmation. The unique index on lower(email) decides races: of two concurrent
  * registrations of one address exactly one inserts.
  */
-export async function register(d: Deps, r: RegisterBody, verifyLinkBase: string): Promise<TokenPair | null> {
+export async function register(d: Deps, r: RegisterBody): Promise<TokenPair | null> {
   const email = normalizeEmail(r.email);
   // Two independent D1 reads (the address, the common-password list): asked at once.
   const [existing, rules] = await Promise.all([findUserByEmail(d.db, email), newPasswordProblems(d, r.password, r)]);
@@ -32,14 +32,15 @@ export async function register(d: Deps, r: RegisterBody, verifyLinkBase: string)
   if (rules.length) problems.password = rules;
   if (Object.keys(problems).length) throw fieldErrors(problems);
   assertPasswordsMatch(r.password, r.password2);
-  // optional and mandatory mail a verification link: no account without a way to send it (503).
-  if (d.config.EMAIL_VERIFICATION !== "none") d.mailer();
+  // optional and mandatory mail a verification link: no account without a way to send it,
+  // nor without a configured place for it to point at (503 either way).
+  const linkBase = d.config.EMAIL_VERIFICATION !== "none" ? (d.mailer(), verifyLinkBase(d)) : "";
 
   const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config) });
   if (!user) throw emailTaken();
   d.log.event("user_registered", { user_id: user.id });
   recordEvent(d, "user.registered", { userId: user.id });
-  if (d.config.EMAIL_VERIFICATION !== "none") await sendVerificationAtRegistration(d, user, verifyLinkBase);
+  if (d.config.EMAIL_VERIFICATION !== "none") await sendVerificationAtRegistration(d, user, linkBase);
   // mandatory: no session until the address is verified.
   if (d.config.EMAIL_VERIFICATION === "mandatory") return null;
   const pair = await openSession(d, user);
@@ -90,7 +91,18 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   // Two-factor users get an mfa_token instead of a pair; mfaEnabled comes with the row already read.
   if (user.mfaEnabled) return startMfaLogin(d, user, extra);
   if (d.config.UPDATE_LAST_LOGIN) extra.push(touchLastLoginStatement(d.db, user.id, new Date()));
-  const pair = await openSession(d, user, extra);
+  let pair = await openSession(d, user, extra);
+  if (!pair) {
+    // The primary refused: the row read was stale. If the password this login proved is still
+    // the account's, go on with the primary's state (MFA enabled since: the second step).
+    readPrimaryFromNowOn();
+    const fresh = await findUserByEmail(d.db, normalizeEmail(email));
+    if (fresh?.isActive && fresh.id === user.id && fresh.password === user.password && fresh.passwordVersion === user.passwordVersion) {
+      assertMayGetTokens(d, fresh);
+      if (fresh.mfaEnabled) return startMfaLogin(d, fresh);
+      pair = await openSession(d, fresh);
+    }
+  }
   if (!pair) {
     // A reset or change committed between the password check and the session: the password
     // this login proved is no longer the account's.

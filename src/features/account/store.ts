@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { memo } from "../../kernel/memo";
 import type { Db } from "../../kernel/storage";
 import { endSessionRefreshStatements, revokeUserSessionsStatement } from "../sessions/store";
+import { credentialsChanged } from "./credentials";
 import { users, type NewUser, type User } from "./schema";
 
 /**
@@ -60,6 +61,7 @@ export async function replacePasswordEndingSessions(db: Db, p: NewPassword): Pro
       .set({ password: p.hash, passwordVersion: p.expectedVersion + 1, passwordChangedAt: p.now, updatedAt: p.now })
       .where(and(eq(users.id, p.userId), eq(users.passwordVersion, p.expectedVersion)))
       .returning({ id: users.id }),
+    credentialsChanged(db, p.userId, p.reason, p.now, won),
     revokeUserSessionsStatement(db, p.userId, p.reason, p.now, p.keep?.sessionId, won),
     ...(p.keep ? endSessionRefreshStatements(db, p.keep.sessionId, p.keep.until, won) : []),
   ]);

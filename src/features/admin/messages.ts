@@ -7,6 +7,7 @@ export const ADMIN_MSG = {
   cannotDeactivateSelf: "You cannot deactivate your own account.",
   cannotDemoteSelf: "You cannot remove your own admin status.",
   cannotDeleteSelf: "You cannot delete your own account.",
+  lastAdmin: "At least one active admin must remain.",
   loggedOut: "Logged out",
   mfaReset: "Two-factor authentication reset",
 } as const;
@@ -16,4 +17,5 @@ export const userNotFound = () => detailError(404, MSG.notFound, "not_found");
 export const cannotDeactivateSelf = () => fieldError("is_active", ADMIN_MSG.cannotDeactivateSelf);
 export const cannotDemoteSelf = () => fieldError("is_admin", ADMIN_MSG.cannotDemoteSelf);
 export const cannotDeleteSelf = () => nonFieldError(ADMIN_MSG.cannotDeleteSelf);
+export const lastAdminMustRemain = () => nonFieldError(ADMIN_MSG.lastAdmin);
 export const invalidCursor = () => fieldError("cursor", MSG.invalidCursor);

@@ -118,7 +118,7 @@ export const adminRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     }),
     async (c) => {
       const d = c.get("deps");
-      const base = d.config.resetUrl ?? `${new URL(c.req.url).origin}/reset-password`;
+      const base = d.config.resetUrl ?? d.ownPage("/reset-password");
       await sendResetEmail(d, c.get("auth").user, parseUserId(c.req.valid("param").id), base);
       return c.json({ msg: RESET_MSG.sent }, 200);
     },

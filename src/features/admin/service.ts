@@ -6,9 +6,9 @@ import { recordEvent, type EventDetail } from "../audit/events";
 import { resetMfa } from "../mfa/service";
 import { requestReset } from "../password-reset/service";
 import { revokeAllSessions } from "../sessions/manage";
-import { cannotDeactivateSelf, cannotDeleteSelf, cannotDemoteSelf, invalidCursor, userNotFound } from "./messages";
+import { cannotDeactivateSelf, cannotDeleteSelf, cannotDemoteSelf, invalidCursor, lastAdminMustRemain, permissionDenied, userNotFound } from "./messages";
 import type { UserPatchBody } from "./schemas";
-import { deleteUser, listUsers, updateUser, type UserChanges } from "./store";
+import { adminGuardState, deleteUser, listUsers, updateUser, type UserChanges } from "./store";
 
 /** What an admin sees of a user: the profile plus the account's state, never a secret. */
 export function adminView(u: User) {
@@ -79,8 +79,8 @@ export async function patchUser(d: Deps, actor: User, id: number, b: UserPatchBo
   if (b.is_admin !== undefined) changes.isAdmin = b.is_admin;
   if (b.email_verified !== undefined) changes.emailVerified = b.email_verified;
   if (Object.keys(changes).length === 0) return getUser(d, id);
-  const { user, revoked } = await updateUser(d.db, id, changes, new Date());
-  if (!user) throw userNotFound();
+  const { user, revoked } = await updateUser(d.db, id, changes, new Date(), actor.id);
+  if (!user) throw await whyRefused(d, id, actor.id);
   // The fields that changed, by name; a new name is not repeated into the log.
   const detail: EventDetail = { fields: Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined).sort().join(",") };
   if (b.is_active !== undefined) detail.is_active = b.is_active;
@@ -95,9 +95,20 @@ export async function patchUser(d: Deps, actor: User, id: number, b: UserPatchBo
 /** DELETE: the user and their sessions go (and any refresh records from before generations); their events stay in AUDIT_DB. */
 export async function removeUser(d: Deps, actor: User, id: number) {
   if (id === actor.id) throw cannotDeleteSelf();
-  if (!(await deleteUser(d.db, id))) throw userNotFound();
+  if (!(await deleteUser(d.db, id, actor.id))) throw await whyRefused(d, id, actor.id);
   recordEvent(d, "admin.user_deleted", { userId: id, actorId: actor.id });
   d.log.event("admin_user_deleted", { user_id: id, actor_id: actor.id });
+}
+
+/**
+ * A guarded write that did not apply: the user is gone (404), the caller's own admin rights
+ * went first (403), or it would have left no active admin (400).
+ */
+async function whyRefused(d: Deps, id: number, actorId: number) {
+  const state = await adminGuardState(d.db, id, actorId);
+  if (!state.targetExists) return userNotFound();
+  if (!state.actorIsAdmin) return permissionDenied();
+  return lastAdminMustRemain();
 }
 
 export async function logoutUserEverywhere(d: Deps, actor: User, id: number): Promise<number> {

@@ -16,9 +16,15 @@ ${after.map((t) => p(t, true)).join("\n")}
 </body></html>`;
 }
 
+/**
+ * Mails to an address nobody has proven yet greet generically: the name is text the requester
+ * typed, and whoever registers someone else's address must not get to write into that inbox.
+ */
+const UNPROVEN_GREETING = "Hello,";
+
 /** The link that proves an address: sent at registration (optional, mandatory) and on request. */
-export function verificationMail(to: string, fullName: string, link: string, ttlSeconds: number): Mail {
-  const hello = `Hello ${shownText(fullName)},`;
+export function verificationMail(to: string, link: string, ttlSeconds: number): Mail {
+  const hello = UNPROVEN_GREETING;
   const ask = "Please confirm that this is your email address by opening this link:";
   const note = `The link works once and expires in ${hours(ttlSeconds)}. If you did not create an account, ignore this mail.`;
   return {
@@ -30,8 +36,8 @@ export function verificationMail(to: string, fullName: string, link: string, ttl
 }
 
 /** To the new address of a change: the link that completes it. */
-export function changeLinkMail(to: string, fullName: string, link: string, ttlSeconds: number): Mail {
-  const hello = `Hello ${shownText(fullName)},`;
+export function changeLinkMail(to: string, link: string, ttlSeconds: number): Mail {
+  const hello = UNPROVEN_GREETING;
   const ask = "Someone asked to use this address for their account. To confirm the change, open this link:";
   const note = `The link works once and expires in ${hours(ttlSeconds)}. If you did not ask for it, ignore this mail: nothing changes.`;
   return {
@@ -45,7 +51,7 @@ export function changeLinkMail(to: string, fullName: string, link: string, ttlSe
 /** To a new address that already has an account: a notice, no link (the API answer is the same). */
 export function changeTakenMail(to: string): Mail {
   const lines = [
-    "Hello,",
+    UNPROVEN_GREETING,
     "Someone asked to move another account to this email address. This address already has an account, so nothing was changed.",
     "If this was you, sign in to your existing account instead. If not, you can ignore this mail.",
   ];
@@ -60,4 +66,24 @@ export function changeRequestedMail(to: string, fullName: string, newEmail: stri
     "If this was not you, change your password now: whoever asked knew it.",
   ];
   return { to, subject: "Your email address is being changed", text: lines.join("\n\n"), html: page(lines) };
+}
+
+/** An address as the old one's notice names it: its first character and domain (a***@example.com). */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  const local = at > 0 ? email.slice(0, at) : email;
+  return `${[...local][0] ?? ""}***${at > 0 ? email.slice(at) : ""}`;
+}
+
+/**
+ * To the old address once a change completed: the owner learns where the account went even
+ * if whoever changed it holds the session. Generic greeting: the name may be the new owner's text.
+ */
+export function emailChangedMail(to: string, newEmail: string): Mail {
+  const lines = [
+    "Hello,",
+    `Your email address was changed. Your account now uses ${maskEmail(newEmail)}; this address no longer signs in to it.`,
+    "If this was not you, reset your password and contact us at once: whoever changed it had access to your account.",
+  ];
+  return { to, subject: "Your email address was changed", text: lines.join("\n\n"), html: page(lines) };
 }

@@ -109,7 +109,7 @@ export const emailPageRoutes = pages
       ["VERIFY_EMAIL_LIMITER", d.log.emailRef(parsed.data)],
       ["VERIFY_IP_LIMITER", clientIp(c)],
     ]);
-    await requestVerification(d, parsed.data, verifyLinkBase(d, new URL(c.req.url).origin));
+    await requestVerification(d, parsed.data, verifyLinkBase(d));
     return render(c, 200, <ResendSentPage lifetimeSeconds={d.config.EMAIL_VERIFICATION_TIMEOUT} />);
   })
   .get(VERIFY, async (c) => {

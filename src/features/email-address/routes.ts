@@ -30,7 +30,7 @@ export const emailAddressRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validat
         ["VERIFY_EMAIL_LIMITER", d.log.emailRef(email)],
         ["VERIFY_IP_LIMITER", clientIp(c)],
       ]);
-      await requestVerification(d, email, verifyLinkBase(d, new URL(c.req.url).origin));
+      await requestVerification(d, email, verifyLinkBase(d));
       return c.json({ msg: EMAIL_MSG.verificationSent }, 200);
     },
   )
@@ -72,7 +72,7 @@ export const emailAddressRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validat
         ["EMAIL_CHANGE_ADDRESS_LIMITER", d.log.emailRef(b.new_email)],
         ["EMAIL_CHANGE_IP_LIMITER", clientIp(c)],
       ]);
-      await requestEmailChange(d, user, b.new_email, b.current_password, changeLinkBase(d, new URL(c.req.url).origin));
+      await requestEmailChange(d, user, b.new_email, b.current_password, changeLinkBase(d));
       return c.json({ msg: EMAIL_MSG.changeSent }, 200);
     },
   )

@@ -4,21 +4,24 @@ import { normalizeEmail } from "../../kernel/email";
 import { currentPasswordWrong } from "../account/messages";
 import type { User } from "../account/schema";
 import { findUserByEmail } from "../account/store";
+import { credentialsChanged } from "../account/credentials";
 import { inspectLink, issueDecoy, issueLink, sendAfterAnswer, spendLink, type LinkState } from "../mailed-links/service";
 import { changeEmailStatement, markVerifiedStatement } from "./store";
 import { checkCurrentPassword } from "../passwords/current-password";
-import { changeLinkMail, changeRequestedMail, changeTakenMail, verificationMail } from "./mail";
+import { changeLinkMail, changeRequestedMail, changeTakenMail, emailChangedMail, verificationMail } from "./mail";
 import { emailLinkInvalid, emailNotVerified } from "./messages";
 
-/** Where links point: the configured front end, else the worker's own pages on this origin. */
-export const verifyLinkBase = (d: Deps, origin: string) => d.config.verifyUrl ?? `${origin}/verify-email`;
-export const changeLinkBase = (d: Deps, origin: string) => d.config.changeEmailUrl ?? `${origin}/confirm-email-change`;
+/** Where links point: the configured front end, else the worker's own pages at PUBLIC_URL (503 without it). */
+export const verifyLinkBase = (d: Deps) => d.config.verifyUrl ?? d.ownPage("/verify-email");
+export const changeLinkBase = (d: Deps) => d.config.changeEmailUrl ?? d.ownPage("/confirm-email-change");
+
+const versionsOf = (u: User) => ({ passwordVersion: u.passwordVersion, credentialsVersion: u.credentialsVersion });
 
 /** Registration in optional and mandatory modes: the address gets its link after the answer. */
 export async function sendVerificationAtRegistration(d: Deps, user: User, base: string): Promise<void> {
   const ttl = d.config.EMAIL_VERIFICATION_TIMEOUT;
-  const link = await issueLink(d, { purpose: "verify_email", userId: user.id, email: user.email, ttlSeconds: ttl, base });
-  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, user.name, link, ttl)]);
+  const link = await issueLink(d, { purpose: "verify_email", userId: user.id, email: user.email, ...versionsOf(user), ttlSeconds: ttl, base });
+  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, link, ttl)]);
 }
 
 /** mandatory mode: no tokens for an unverified address (called only after the password was right). */
@@ -43,9 +46,9 @@ export async function requestVerification(d: Deps, email: string, base: string):
     d.log.event("verification_requested", { email: d.log.emailRef(email), known: false });
     return;
   }
-  const link = await issueLink(d, { purpose: "verify_email", userId: user.id, email: user.email, ttlSeconds: ttl, base });
+  const link = await issueLink(d, { purpose: "verify_email", userId: user.id, email: user.email, ...versionsOf(user), ttlSeconds: ttl, base });
   d.log.event("verification_requested", { user_id: user.id, known: true });
-  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, user.name, link, ttl)]);
+  sendAfterAnswer(d, "email_verification", user.id, [() => verificationMail(user.email, link, ttl)]);
 }
 
 export const inspectVerifyLink = (d: Deps, uid: string, token: string): Promise<LinkState> => inspectLink(d, "verify_email", uid, token);
@@ -74,18 +77,32 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
   const ttl = d.config.EMAIL_VERIFICATION_TIMEOUT;
   const taken = await findUserByEmail(d.db, target);
   const notifyOld = () => changeRequestedMail(user.email, user.name, target);
+  // A newer request is a credentials change: every older pending change (and any other proof
+  // bound to the credentials) dies in the same batch, whether or not this one gets a link.
+  const supersede = [credentialsChanged(d.db, user.id, "email_change_requested", new Date())];
   if (taken) {
-    await issueDecoy(d, "change_email", ttl);
+    await issueDecoy(d, "change_email", ttl, supersede);
     d.log.event("email_change_requested", { user_id: user.id, new_address_free: false });
     recordEvent(d, "email.change_requested", { userId: user.id });
     // To the address as its account has it; an inactive account gets no mail (as for resets).
     sendAfterAnswer(d, "email_change", user.id, taken.isActive ? [() => changeTakenMail(taken.email), notifyOld] : [notifyOld]);
     return;
   }
-  const link = await issueLink(d, { purpose: "change_email", userId: user.id, email: user.email, newEmail: target, ttlSeconds: ttl, base });
+  const link = await issueLink(d, {
+    purpose: "change_email",
+    userId: user.id,
+    email: user.email,
+    newEmail: target,
+    // The version this batch moves the user to; a concurrent change moves it further and kills the link.
+    passwordVersion: user.passwordVersion,
+    credentialsVersion: user.credentialsVersion + 1,
+    ttlSeconds: ttl,
+    base,
+    extra: supersede,
+  });
   d.log.event("email_change_requested", { user_id: user.id, new_address_free: true });
   recordEvent(d, "email.change_requested", { userId: user.id });
-  sendAfterAnswer(d, "email_change", user.id, [() => changeLinkMail(target, user.name, link, ttl), notifyOld]);
+  sendAfterAnswer(d, "email_change", user.id, [() => changeLinkMail(target, link, ttl), notifyOld]);
 }
 
 /**
@@ -93,6 +110,8 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
  * A new address taken in between (any letter case) leaves the account as it was: 400.
  */
 export async function confirmEmailChange(d: Deps, uid: string, token: string): Promise<void> {
+  // The old address is told after the change: no change without a way to tell it (503 first).
+  d.mailer();
   const state = await inspectChangeLink(d, uid, token);
   if (!state.live || !state.token.newEmail) throw emailLinkInvalid();
   const newEmail = state.token.newEmail;
@@ -104,5 +123,7 @@ export async function confirmEmailChange(d: Deps, uid: string, token: string): P
     throw emailLinkInvalid();
   }
   d.log.event("email_changed", { user_id: spent.token.userId });
+  const oldEmail = spent.token.email;
+  sendAfterAnswer(d, "email_changed", spent.token.userId, [() => emailChangedMail(oldEmail, newEmail)]);
   recordEvent(d, "email.changed", { userId: spent.token.userId });
 }

@@ -8,7 +8,8 @@ import { users } from "../account/schema";
  * - `email`: the account's address when the link was issued. A link works only while the
  *   user still has it, so a link for an address the user no longer has is dead.
  * - `new_email`: for an e-mail change, the address the link was sent to and will set.
- * - `password_version`: for a reset, the password the link was issued for.
+ * - `password_version`, `credentials_version`: the user's versions when the link was issued. A
+ *   link dies when the one its purpose is bound to moves (see `boundTo` in store.ts).
  * - `claim`: a random value written by the one conditional UPDATE that spends the link;
  *   the dependent write in the same D1 batch applies only where it sees its own claim.
  *
@@ -27,6 +28,7 @@ export const mailTokens = sqliteTable(
     email: text("email").notNull(),
     newEmail: text("new_email"),
     passwordVersion: integer("password_version"),
+    credentialsVersion: integer("credentials_version"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     usedAt: integer("used_at", { mode: "timestamp_ms" }),

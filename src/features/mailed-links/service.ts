@@ -3,7 +3,7 @@ import type { Deps } from "../../kernel/deps";
 import type { Mail } from "../../kernel/mail";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { MailPurpose, MailToken } from "./schema";
-import { findMailToken, saveDecoyToken, saveMailToken, spendWith } from "./store";
+import { findMailToken, issuedForCurrent, saveDecoyToken, saveMailToken, spendWith } from "./store";
 
 /**
  * The mailed-token core: every link a mail carries (verification, e-mail change, password
@@ -33,12 +33,16 @@ export interface IssueLink {
   /** The account's address now: the link dies when the account no longer has it. */
   email: string;
   newEmail?: string;
-  passwordVersion?: number;
+  /** The user's versions as read with the user: a credentials change since then kills the link (account/credentials.ts). */
+  passwordVersion: number;
+  credentialsVersion: number;
   ttlSeconds: number;
   /** `<base>/<uid>/<token>/` */
   base: string;
   /** A token made by the caller (reset also keeps the contract's KV record of its hash); default: a new one. */
   token?: string;
+  /** Writes that join the batch storing the link (a credentials change that comes with it). */
+  extra?: BatchItem<"sqlite">[];
 }
 
 /** A new link, stored hashed as the only live one of its (user, purpose). Returns the URL for the mail. */
@@ -52,16 +56,17 @@ export async function issueLink(d: Deps, l: IssueLink): Promise<string> {
     email: l.email,
     newEmail: l.newEmail,
     passwordVersion: l.passwordVersion,
+    credentialsVersion: l.credentialsVersion,
     now,
     expiresAt: new Date(now.getTime() + l.ttlSeconds * 1000),
-  });
+  }, l.extra);
   return `${l.base}/${encodeUid(l.userId)}/${token}/`;
 }
 
 /** The same round trip as issueLink for an address that gets no link. */
-export async function issueDecoy(d: Deps, purpose: MailPurpose, ttlSeconds: number): Promise<void> {
+export async function issueDecoy(d: Deps, purpose: MailPurpose, ttlSeconds: number, extra: BatchItem<"sqlite">[] = []): Promise<void> {
   const now = new Date();
-  await saveDecoyToken(d.db, purpose, sha256Hex(randomToken(32)), now, new Date(now.getTime() + ttlSeconds * 1000));
+  await saveDecoyToken(d.db, purpose, sha256Hex(randomToken(32)), now, new Date(now.getTime() + ttlSeconds * 1000), extra);
 }
 
 export type LinkState =
@@ -71,14 +76,23 @@ export type LinkState =
 /**
  * What a link is, without spending it (the pages' GET): live, expired (known, unused, still
  * bound to the account's address, only too old), or invalid (unknown, tampered, used,
- * superseded, for another address, another purpose or an inactive account).
+ * superseded, for another address, another purpose or an inactive account, or issued before a
+ * credentials change that kills its purpose).
  */
 export async function inspectLink(d: Deps, purpose: MailPurpose, uid: string, token: string): Promise<LinkState> {
   const id = decodeUid(uid);
   if (id === null || !TOKEN_SHAPE.test(token)) return { live: false, reason: "invalid" };
   const tokenHash = sha256Hex(token);
   const found = await findMailToken(d.db, tokenHash);
-  if (!found || found.token.userId !== id || found.token.purpose !== purpose || found.token.usedAt || !found.userActive || found.userEmail !== found.token.email) {
+  if (
+    !found ||
+    found.token.userId !== id ||
+    found.token.purpose !== purpose ||
+    found.token.usedAt ||
+    !found.userActive ||
+    found.userEmail !== found.token.email ||
+    !issuedForCurrent(found.token, found)
+  ) {
     return { live: false, reason: "invalid" };
   }
   if (found.token.expiresAt.getTime() <= Date.now()) return { live: false, reason: "expired" };

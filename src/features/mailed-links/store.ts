@@ -10,7 +10,8 @@ export interface NewMailToken {
   userId: number;
   email: string;
   newEmail?: string | null;
-  passwordVersion?: number | null;
+  passwordVersion: number;
+  credentialsVersion: number;
   now: Date;
   expiresAt: Date;
 }
@@ -19,7 +20,7 @@ export interface NewMailToken {
  * Stores a link as the only live one of its (user, purpose): the older ones are deleted in
  * the same batch, so "a newer link kills older ones" holds the moment this one exists.
  */
-export async function saveMailToken(db: Db, t: NewMailToken): Promise<void> {
+export async function saveMailToken(db: Db, t: NewMailToken, extra: BatchItem<"sqlite">[] = []): Promise<void> {
   await db.batch([
     db.delete(mailTokens).where(and(eq(mailTokens.userId, t.userId), eq(mailTokens.purpose, t.purpose))),
     db.insert(mailTokens).values({
@@ -28,10 +29,12 @@ export async function saveMailToken(db: Db, t: NewMailToken): Promise<void> {
       userId: t.userId,
       email: t.email,
       newEmail: t.newEmail ?? null,
-      passwordVersion: t.passwordVersion ?? null,
+      passwordVersion: t.passwordVersion,
+      credentialsVersion: t.credentialsVersion,
       createdAt: t.now,
       expiresAt: t.expiresAt,
     }),
+    ...extra,
   ]);
 }
 
@@ -40,27 +43,48 @@ export async function saveMailToken(db: Db, t: NewMailToken): Promise<void> {
  * applying to nothing (no user has id 0; the fresh random hash names no row), so a known and
  * an unknown address wait on the same work and nothing is left behind.
  */
-export async function saveDecoyToken(db: Db, purpose: MailPurpose, tokenHash: string, now: Date, expiresAt: Date): Promise<void> {
+export async function saveDecoyToken(db: Db, purpose: MailPurpose, tokenHash: string, now: Date, expiresAt: Date, extra: BatchItem<"sqlite">[] = []): Promise<void> {
   await db.batch([
     db.delete(mailTokens).where(and(eq(mailTokens.userId, 0), eq(mailTokens.purpose, purpose))),
     db.update(mailTokens).set({ createdAt: now, expiresAt }).where(eq(mailTokens.tokenHash, tokenHash)),
+    ...extra,
   ]);
+}
+
+/**
+ * What moves under a link of each purpose and kills it: any credentials change
+ * (account/credentials.ts), or only a new password. A purpose not listed here (e-mail change,
+ * and any added later) dies with every credentials change.
+ */
+const DIES_ONLY_WITH_PASSWORD: readonly MailPurpose[] = ["verify_email", "password_reset"];
+export const boundTo = (purpose: MailPurpose): "password" | "credentials" => (DIES_ONLY_WITH_PASSWORD.includes(purpose) ? "password" : "credentials");
+
+/** Whether a link row was issued for the versions its user has now (rows from before the columns count as version 0). */
+export function issuedForCurrent(t: Pick<MailToken, "purpose" | "passwordVersion" | "credentialsVersion">, user: { passwordVersion: number; credentialsVersion: number }) {
+  return boundTo(t.purpose) === "password" ? (t.passwordVersion ?? 0) === user.passwordVersion : (t.credentialsVersion ?? 0) === user.credentialsVersion;
+}
+
+/** The same as SQL, for the conditional write that spends a link. */
+function issuedForCurrentSql(purpose: MailPurpose, userId: number): SQL {
+  return boundTo(purpose) === "password"
+    ? sql`coalesce(${mailTokens.passwordVersion}, 0) = (select ${users.passwordVersion} from ${users} where ${users.id} = ${userId})`
+    : sql`coalesce(${mailTokens.credentialsVersion}, 0) = (select ${users.credentialsVersion} from ${users} where ${users.id} = ${userId})`;
 }
 
 /** The link's row with its user's current address and state; undefined for an unknown hash. */
 export async function findMailToken(db: Db, tokenHash: string) {
   const rows = await db
-    .select({ token: mailTokens, userEmail: users.email, userActive: users.isActive, passwordVersion: users.passwordVersion })
+    .select({ token: mailTokens, userEmail: users.email, userActive: users.isActive, passwordVersion: users.passwordVersion, credentialsVersion: users.credentialsVersion })
     .from(mailTokens)
     .innerJoin(users, eq(users.id, mailTokens.userId))
     .where(eq(mailTokens.tokenHash, tokenHash))
     .limit(1);
-  return rows[0] as { token: MailToken; userEmail: string; userActive: boolean; passwordVersion: number } | undefined;
+  return rows[0] as { token: MailToken; userEmail: string; userActive: boolean; passwordVersion: number; credentialsVersion: number } | undefined;
 }
 
 /**
  * The one conditional write that spends a link: unused, unexpired, of this purpose and user,
- * and issued to the address the (active) user still has. Written with a fresh `claim`, so a
+ * issued to the address the (active) user still has and for the credentials it still has. Written with a fresh `claim`, so a
  * dependent statement later in the same batch can require that this batch spent it.
  */
 export function spendStatement(db: Db, p: { tokenHash: string; purpose: MailPurpose; userId: number; now: Date; claim: string }) {
@@ -75,6 +99,7 @@ export function spendStatement(db: Db, p: { tokenHash: string; purpose: MailPurp
         isNull(mailTokens.usedAt),
         gt(mailTokens.expiresAt, p.now),
         sql`${mailTokens.email} = (select ${users.email} from ${users} where ${users.id} = ${p.userId} and ${users.isActive} = 1)`,
+        issuedForCurrentSql(p.purpose, p.userId),
       ),
     )
     .returning();

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { charField, passwordField } from "../../kernel/http/fields";
+import { charField, passwordField, tokenField } from "../../kernel/http/fields";
 
 const codeField = () => charField(64).openapi({ example: "492039", description: "A 6-digit TOTP code, or (disable, recovery-codes) a recovery code" });
 const recoveryCodeField = () => charField(64).openapi({ example: "k7qm-3xwa-pd2n-hv5c" });
@@ -35,7 +35,7 @@ export const PasswordAndCodeBody = z
   .openapi("MfaPasswordAndCodeRequest");
 
 export const VerifyBody = z
-  .object({ mfa_token: charField(256).openapi({ example: "Xq3…" }), code: codeField().optional(), recovery_code: recoveryCodeField().optional() })
+  .object({ mfa_token: tokenField().openapi({ example: "Xq3…", description: "Anything but a live mfa_token (whatever its length) is 401 token_not_valid, as simplejwt answers" }), code: codeField().optional(), recovery_code: recoveryCodeField().optional() })
   .openapi("MfaVerifyRequest", { description: "`mfa_token` and either `code` (TOTP) or `recovery_code`" });
 
 /** What /api/user/login/ answers for a user with MFA (no token pair). */

@@ -206,7 +206,7 @@ export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: 
   if (!(await spendChallenge(d.db, c.idHash, now))) throw mfaTokenInvalid();
   const extra = d.config.UPDATE_LAST_LOGIN ? [touchLastLoginStatement(d.db, c.userId, now)] : [];
   // The challenge carries the password version its password check saw: a reset since then kills it here too.
-  const pair = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion }, extra, ["pwd", used.method]);
+  const pair = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion, mfaEnabled: true }, extra, ["pwd", used.method]);
   if (!pair) throw mfaTokenInvalid();
   d.defer(rightSecondFactor(d, c.userId).catch((err: unknown) => d.log.event("failure_budget_reset_failed", { user_id: c.userId, error: String(err) })));
   if (used.secret && (await isUnderOldKey(d.config, c.secret))) {

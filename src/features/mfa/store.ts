@@ -1,6 +1,7 @@
 import { and, count, eq, gt, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../kernel/storage";
+import { credentialsChanged } from "../account/credentials";
 import { users } from "../account/schema";
 import { revokeUserSessionsStatement } from "../sessions/store";
 import { mfaChallenges, mfaFactors, mfaRecoveryCodes } from "./schema";
@@ -68,6 +69,7 @@ export async function confirmFactor(
     db.delete(mfaRecoveryCodes).where(and(eq(mfaRecoveryCodes.userId, p.userId), confirmedNow)),
     ...recoveryCodesInsertIf(db, p.userId, p.codeHashes, p.now, confirmedNow),
     revokeUserSessionsStatement(db, p.userId, "mfa_enabled", p.now, p.keepSessionId, confirmedNow),
+    credentialsChanged(db, p.userId, "mfa_enabled", p.now, confirmedNow),
   ]);
   return confirmed.length === 1;
 }
@@ -143,6 +145,8 @@ export async function replaceRecoveryCodes(db: Db, userId: number, hashes: strin
 export async function removeMfa(db: Db, p: { userId: number; now: Date; keepSessionId?: string; revoke: boolean }) {
   const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
     db.delete(mfaFactors).where(eq(mfaFactors.userId, p.userId)).returning({ userId: mfaFactors.userId }),
+    // Before mfa_enabled is cleared below: a credentials change only where MFA was on.
+    credentialsChanged(db, p.userId, "mfa_disabled", p.now, sql`exists (select 1 from ${users} where ${users.id} = ${p.userId} and ${users.mfaEnabled} = 1)`),
     db.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, p.userId)),
     db.delete(mfaChallenges).where(eq(mfaChallenges.userId, p.userId)),
     db.update(users).set({ mfaEnabled: false, updatedAt: p.now }).where(eq(users.id, p.userId)),

@@ -29,7 +29,7 @@ export const passwordResetRoutes = new OpenAPIHono<AppEnv>({ defaultHook: valida
         ["RESET_EMAIL_LIMITER", d.log.emailRef(email)],
         ["RESET_IP_LIMITER", clientIp(c)],
       ]);
-      const base = d.config.resetUrl ?? `${new URL(c.req.url).origin}/reset-password`;
+      const base = d.config.resetUrl ?? d.ownPage("/reset-password");
       await requestReset(d, email, base);
       return c.json({ msg: RESET_MSG.sent }, 200);
     },

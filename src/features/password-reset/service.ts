@@ -36,7 +36,7 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
   }
   const [, link] = await Promise.all([
     saveResetLink(d.kv, hash, { u: user.id, v: user.passwordVersion }, ttl),
-    issueLink(d, { purpose: "password_reset", userId: user.id, email: user.email, passwordVersion: user.passwordVersion, ttlSeconds: ttl, base: linkBase, token: nonce }),
+    issueLink(d, { purpose: "password_reset", userId: user.id, email: user.email, passwordVersion: user.passwordVersion, credentialsVersion: user.credentialsVersion, ttlSeconds: ttl, base: linkBase, token: nonce }),
   ]);
   d.log.event("reset_requested", { user_id: user.id, known: true });
   recordEvent(d, "password.reset_requested", { userId: user.id });

@@ -51,12 +51,13 @@ export async function generationPair(
 
 /**
  * A login: a new session (refresh family) and its first pair; `extra` writes join the same
- * batch. Null when the user's password changed since the login read it (see startSession).
+ * batch. Null when, on the primary, the account is no longer what the login checked: active,
+ * with this password version and this MFA state (see startSession).
  * `amr` goes into the first access token only: refreshed access tokens do not carry it.
  */
 export async function openSession(
   d: Deps,
-  user: Pick<User, "id" | "passwordVersion">,
+  user: Pick<User, "id" | "passwordVersion" | "mfaEnabled">,
   extra: BatchItem<"sqlite">[] = [],
   amr?: string[],
 ): Promise<TokenPair | null> {
@@ -68,6 +69,7 @@ export async function openSession(
       sessionId,
       userId: user.id,
       passwordVersion: user.passwordVersion,
+      mfaEnabled: user.mfaEnabled,
       now: new Date(now),
       expiresAt: new Date((Math.floor(now / 1000) + d.config.REFRESH_TOKEN_LIFETIME) * 1000),
       userAgent: d.client.userAgent,
@@ -87,17 +89,22 @@ export async function revokeFamily(d: Deps, sessionId: string, userId: number, r
 }
 
 /**
- * A token minted by simplejwt before the move (no session id) is honoured only while it
- * is newer than the account itself (a deleted Django user's id may belong to someone else
- * now), than the last password change, and than the last logout-all.
+ * A token minted by simplejwt (no session id) is honoured only while it is newer than the
+ * account itself (a deleted Django user's id may belong to someone else now; the same second
+ * counts as newer) and than the last credentials change that ends tokens (password change or
+ * reset, MFA, deactivation, logout-all: account/credentials.ts; the same second counts as
+ * older, iat having whole seconds). Never for a user with MFA on, or whose address must still
+ * be verified under mandatory: a Django backend still holding the key cannot mint a way round them.
  */
-function legacyTokenAlive(user: User, claims: TokenClaims): boolean {
-  const seconds = (d: Date | null, round: (n: number) => number) => (d ? round(d.getTime() / 1000) : 0);
+function legacyTokenAlive(config: Config, user: User, claims: TokenClaims): boolean {
+  const second = (d: Date | null) => (d ? Math.floor(d.getTime() / 1000) : -Infinity);
   return (
     user.isActive &&
-    claims.iat >= seconds(user.createdAt, Math.floor) &&
-    claims.iat >= seconds(user.passwordChangedAt, Math.floor) &&
-    claims.iat >= seconds(user.tokensValidAfter, Math.ceil)
+    !user.mfaEnabled &&
+    !(config.EMAIL_VERIFICATION === "mandatory" && !user.emailVerified) &&
+    claims.iat >= second(user.createdAt) &&
+    claims.iat > second(user.passwordChangedAt) &&
+    claims.iat > second(user.tokensValidAfter)
   );
 }
 
@@ -114,7 +121,7 @@ export async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims): Pro
   const existing = await findSessionState(d.db, sessionId);
   if (existing) return existing;
   const user = await findUserById(d.db, claims.user_id);
-  if (!user || !legacyTokenAlive(user, claims)) return undefined;
+  if (!user || !legacyTokenAlive(d.config, user, claims)) return undefined;
   await adoptSession(d.db, {
     sessionId,
     userId: user.id,
@@ -203,12 +210,13 @@ export async function checkToken(d: Deps, token: string): Promise<void> {
     }
   } else if (claims.sid) {
     const state = await findSessionState(d.db, claims.sid);
-    if (!state || state.revokedAt || state.userId !== claims.user_id) throw tokenBlacklisted();
+    // A deactivated user's access tokens stop at once, as authentication refuses them.
+    if (!state || state.revokedAt || state.userId !== claims.user_id || !state.isActive) throw tokenBlacklisted();
     return;
   }
   // A simplejwt token from before the move that was never adopted: only the account decides.
   const user = await findUserById(d.db, claims.user_id);
-  if (!user || !legacyTokenAlive(user, claims)) throw tokenBlacklisted();
+  if (!user || !legacyTokenAlive(d.config, user, claims)) throw tokenBlacklisted();
 }
 
 export interface Authenticated {
@@ -233,6 +241,6 @@ export async function authenticate(d: Deps, token: string): Promise<Authenticate
   startAtBookmark(claims.bm);
   const row = await findUserWithSession(d.db, claims.user_id, claims.sid);
   if (!row || !row.user.isActive) throw bearerTokenInvalid();
-  if (claims.sid ? row.sessionUserId !== row.user.id || row.sessionRevokedAt : !legacyTokenAlive(row.user, claims)) throw bearerTokenInvalid();
+  if (claims.sid ? row.sessionUserId !== row.user.id || row.sessionRevokedAt : !legacyTokenAlive(d.config, row.user, claims)) throw bearerTokenInvalid();
   return { user: row.user, claims };
 }

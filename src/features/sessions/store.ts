@@ -2,6 +2,7 @@ import { and, desc, eq, gt, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { memo } from "../../kernel/memo";
 import type { Db } from "../../kernel/storage";
+import { credentialsChanged } from "../account/credentials";
 import { users } from "../account/schema";
 import { refreshTokens, sessions } from "./schema";
 
@@ -16,11 +17,16 @@ export interface NewSession {
 
 /**
  * A login: the session row, plus any extra writes, in one batch. The session is inserted
- * only while the user's password version is still the one the login checked, so a login
- * that raced a reset or change and read the old password cannot leave a session behind (if
- * it lands first, the reset's batch revokes it). Returns whether the session was made.
+ * only while, on the primary, the account is active and its password version and MFA state
+ * are the ones the login checked: a login that read a stale replica, or raced a reset, a
+ * deactivation or MFA being enabled, cannot leave a session behind (if it lands first, that
+ * change's batch revokes it). Returns whether the session was made.
  */
-export async function startSession(db: Db, s: NewSession & { passwordVersion: number }, extra: BatchItem<"sqlite">[] = []): Promise<boolean> {
+export async function startSession(
+  db: Db,
+  s: NewSession & { passwordVersion: number; mfaEnabled: boolean },
+  extra: BatchItem<"sqlite">[] = [],
+): Promise<boolean> {
   const now = s.now.getTime();
   const [created] = await db.batch([
     db.insert(sessions).select(
@@ -41,7 +47,7 @@ export async function startSession(db: Db, s: NewSession & { passwordVersion: nu
           refreshable: sql<number>`1`.as("refreshable"),
         })
         .from(users)
-        .where(and(eq(users.id, s.userId), eq(users.passwordVersion, s.passwordVersion))),
+        .where(and(eq(users.id, s.userId), eq(users.isActive, true), eq(users.passwordVersion, s.passwordVersion), eq(users.mfaEnabled, s.mfaEnabled))),
     ),
     ...extra,
   ]);
@@ -234,7 +240,7 @@ export function revokeUserSessionsStatement(db: Db, userId: number, reason: stri
 export async function revokeAllUserSessions(db: Db, userId: number, reason: string, now: Date, keepSessionId?: string) {
   const [revoked] = await db.batch([
     revokeUserSessionsStatement(db, userId, reason, now, keepSessionId),
-    db.update(users).set({ tokensValidAfter: now }).where(eq(users.id, userId)),
+    credentialsChanged(db, userId, "logout_all", now),
   ]);
   return revoked.length;
 }

@@ -66,8 +66,22 @@ export const booleanField = () =>
     .transform((v) => TRUE_VALUES.has(v))
     .openapi({ type: "boolean", example: true });
 
-/** simplejwt's token fields: plain required strings. */
-export const tokenField = () => z.string({ error: typeMessage(MSG.notString) }).min(1, MSG.blank);
+/**
+ * simplejwt's token fields (DRF CharField): a string or a number (as its text), surrounding
+ * whitespace trimmed, blank refused; no length cap, so anything that is not a valid token of
+ * the right type reaches the token check and gets its 401 token_not_valid.
+ */
+export const tokenField = () =>
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (v === undefined) ctx.addIssue({ code: "custom", message: MSG.required });
+      else if (v === null) ctx.addIssue({ code: "custom", message: MSG.notNull });
+      else if (typeof v !== "string" && !(typeof v === "number" && Number.isFinite(v))) ctx.addIssue({ code: "custom", message: MSG.notString });
+      else if (String(v).trim() === "") ctx.addIssue({ code: "custom", message: MSG.blank });
+    })
+    .transform((v) => String(v).trim())
+    .openapi({ type: "string" });
 
 /** DRF IntegerField in a query string: digits only, within [min, max], DRF's messages. */
 export const integerQuery = (min: number, max: number) =>
