@@ -5,7 +5,7 @@ import { unavailable, type AppError } from "./errors";
 import { logError } from "./log";
 import { ALGORITHMS, parsePrivateKeys, type PrivateJwk } from "./keys";
 import { memo } from "./memo";
-import { MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, scryptParamsAllowed } from "../features/passwords/scrypt";
+import type { ConfigPart } from "./capability";
 
 /** Bindings and variables the worker is deployed with (wrangler.toml, secrets, .dev.vars). */
 export interface Env {
@@ -42,7 +42,8 @@ const origins = z
       .filter(Boolean),
   );
 
-const ConfigSchema = z.object({
+// The fields more than one capability reads; a capability's own fields come with its declaration (ConfigPart).
+const SharedConfigSchema = z.object({
   ACCESS_TOKEN_LIFETIME: seconds(300).pipe(z.number().min(1)),
   REFRESH_TOKEN_LIFETIME: seconds(86400).pipe(z.number().min(1)),
   ROTATE_REFRESH_TOKENS: bool.default(true),
@@ -55,13 +56,6 @@ const ConfigSchema = z.object({
   LEEWAY: seconds(0),
   JWT_SIGNING_KEY: z.string().optional(),
   JWT_PRIVATE_KEYS: z.string().optional(),
-  // New hashes: scrypt (native, memory-hard; default, see README "Password hashing") or bcrypt.
-  PASSWORD_HASHER: z.enum(["scrypt", "bcrypt"]).default("scrypt"),
-  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
-  // 128*N*r bytes per hash (32 MiB by default); checked against the bounds in build().
-  SCRYPT_N: z.coerce.number().int().default(16384),
-  SCRYPT_R: z.coerce.number().int().default(16),
-  SCRYPT_P: z.coerce.number().int().default(1),
   PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
   // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
   PASSWORD_RESET_URL: z.string().url().optional(),
@@ -98,8 +92,12 @@ const ConfigSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
-type Parsed = z.infer<typeof ConfigSchema>;
+type Parsed = z.infer<typeof SharedConfigSchema>;
 
+/**
+ * The parsed configuration. A capability adds the type of its own fields by declaration
+ * merging (`declare module ".../kernel/config" { interface Config extends ... {} }`).
+ */
 export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS" | "PSEUDONYM_KEY" | "MFA_ENCRYPTION_KEY" | "WEBHOOK_SECRET"> {
   /** The HS256 secret; empty for asymmetric algorithms. */
   signingKey: Uint8Array;
@@ -178,19 +176,29 @@ function webhookOf(url: string | undefined, secret: string | undefined): Config[
   return { url, key };
 }
 
+let parts: readonly ConfigPart[] = [];
+let schema = SharedConfigSchema;
+
+/** The app's capabilities' config fields and checks, merged into the one schema (src/app.ts calls it once). */
+export function useConfigParts(capabilityParts: readonly ConfigPart[]) {
+  parts = capabilityParts;
+  schema = capabilityParts.reduce<z.ZodObject>((s, p) => s.extend(p.shape), SharedConfigSchema) as unknown as typeof SharedConfigSchema;
+}
+
 function build(env: Env): Config {
   // Empty strings in [vars] mean "not set", so defaults apply as they would in simplejwt.
   const raw = Object.fromEntries(
     Object.entries(env).filter(([, v]) => typeof v === "string" && v.trim() !== ""),
   );
-  const parsed = ConfigSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw configError(`invalid configuration: ${where}`);
   }
   const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, PSEUDONYM_KEY, MFA_ENCRYPTION_KEY, WEBHOOK_SECRET, ...parsedRest } = parsed.data;
-  if (!scryptParamsAllowed({ N: parsedRest.SCRYPT_N, r: parsedRest.SCRYPT_R, p: parsedRest.SCRYPT_P })) {
-    throw configError(`SCRYPT_N/SCRYPT_R/SCRYPT_P: N must be a power of 2, 128*N*r <= ${MAX_SCRYPT_MEMORY_BYTES} bytes and N*r*p <= ${MAX_SCRYPT_WORK}`);
+  for (const part of parts) {
+    const problem = part.check?.(parsedRest);
+    if (problem) throw configError(problem);
   }
   const mfaKeys = (MFA_ENCRYPTION_KEY ?? "").split(",").map((k) => k.trim()).filter(Boolean);
   if (mfaKeys.some((k) => new TextEncoder().encode(k).byteLength < MIN_KEY_BYTES)) {
@@ -204,7 +212,8 @@ function build(env: Env): Config {
     const keys = parsePrivateKeys(JWT_PRIVATE_KEYS, rest.JWT_ALGORITHM);
     if (typeof keys === "string") throw configError(keys);
     const logKey = pseudonymKey(PSEUDONYM_KEY, keys[0]!.d);
-    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl, verifyUrl, changeEmailUrl };
+    // The capabilities' own fields come through `rest` (their ConfigParts), typed by their declarations.
+    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl, verifyUrl, changeEmailUrl } as Config;
   }
   const signingKey = new TextEncoder().encode(JWT_SIGNING_KEY ?? "");
   if (signingKey.byteLength < MIN_KEY_BYTES) {
@@ -213,7 +222,7 @@ function build(env: Env): Config {
     );
   }
   if (JWT_SIGNING_KEY === EXAMPLE_SIGNING_KEY) throw configError("JWT_SIGNING_KEY is the placeholder of .dev.vars.example: generate a secret (openssl rand -base64 48)");
-  return { ...rest, signingKey, privateKeys: [], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl, verifyUrl, changeEmailUrl };
+  return { ...rest, signingKey, privateKeys: [] as PrivateJwk[], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl, verifyUrl, changeEmailUrl } as Config;
 }
 
 /**

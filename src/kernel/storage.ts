@@ -56,9 +56,9 @@ interface RequestStorage {
 
 const requestStorage = new AsyncLocalStorage<RequestStorage>();
 
-/** Runs `work` (a request, with everything it defers) with its own D1 session. */
-export function withRequestStorage<T>(binding: D1Database, strictRevocation: boolean, work: () => T): T {
-  return requestStorage.run({ consistency: "primary", strictRevocation, binding, sessions: new Map() }, work);
+/** Runs `work` (a request, with everything it defers) with its own D1 session; revocation reads go where REVOCATION_CONSISTENCY says. */
+export function withRequestStorage<T>(binding: D1Database, options: { revocationReads: "primary" | "replica" }, work: () => T): T {
+  return requestStorage.run({ consistency: "primary", strictRevocation: options.revocationReads === "primary", binding, sessions: new Map() }, work);
 }
 
 /** The route's declaration; only effective before the request's first query. */

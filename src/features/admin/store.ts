@@ -1,8 +1,8 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Db } from "../../kernel/storage";
-import { users, type User } from "../account/schema";
-import { refreshTokens, sessions } from "../sessions/schema";
-import { revokeUserSessionsStatement } from "../sessions/store";
+import { users, type User } from "../users";
+import { refreshTokens, sessions } from "../sessions";
+import { revokeUserSessionsStatement } from "../sessions";
 
 export interface UserQuery {
   search?: string;

@@ -3,54 +3,15 @@ import type { Deps } from "../../kernel/deps";
 import { AppError, findAppError } from "../../kernel/errors";
 import { describeError } from "../../kernel/log";
 import { insertEvent } from "./store";
-
-/**
- * Every security event the worker records: one list, so a capability adds an event type in
- * one line here and records it in one line where it happens (recordEvent below).
- */
-export const EVENT_TYPES = [
-  "user.registered",
-  "login.succeeded",
-  "login.failed",
-  "login.mfa_required",
-  "mfa.enabled",
-  "mfa.disabled",
-  "mfa.failed",
-  "mfa.recovery_code_used",
-  "password.changed",
-  "password.reset_requested",
-  "password.reset",
-  "email.verified",
-  "email.change_requested",
-  "email.changed",
-  "session.revoked",
-  "refresh.reuse_detected",
-  "admin.user_updated",
-  "admin.user_deleted",
-  "admin.sessions_revoked",
-  "admin.mfa_reset",
-  "admin.password_reset_sent",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+import type { EventType } from "../../kernel/capability";
+import type { EventDetail, EventInput, SecurityEvent } from "../../kernel/events";
 
 /**
  * Failures an attacker can cause at will for someone else's account: each is written only
  * within the account's AUDIT_FAILURE_BUDGET (10 per minute per Cloudflare location), so
  * guessing passwords cannot be turned into unbounded writes to the audit log.
  */
-const BUDGETED = new Set<EventType>(["login.failed", "mfa.failed"]);
-
-/** Flat, non-secret facts only. */
-export type EventDetail = Record<string, string | number | boolean | null>;
-
-export interface EventInput {
-  /** Whom the event is about (null: not known). */
-  userId: number | null;
-  /** The admin acting on `userId`, if it is not the user themselves. */
-  actorId?: number;
-  sessionId?: string;
-  detail?: EventDetail;
-}
+const BUDGETED = new Set<string>(["login.failed", "mfa.failed"]);
 
 /** An event as stored, served by the API and posted to webhooks. */
 export interface AuditEvent {
@@ -106,7 +67,7 @@ export type EventMessage = { kind: "deliver" | "store"; event: AuditEvent };
  * action's batch: it is written once the action has committed; a write that fails is handed
  * to the queue, which retries it (docs/storage.md has the window in which one can be lost).
  */
-export function recordEvent(d: Deps, type: EventType, e: EventInput): void {
+export function recordEvent(d: Deps, { type, ...e }: SecurityEvent): void {
   const event = buildEvent(d, type, e);
   d.afterAnswer(() => persist(d, event));
 }
@@ -155,16 +116,5 @@ async function announce(d: Deps, event: AuditEvent): Promise<void> {
     await d.eventQueue.send({ kind: "deliver", event } satisfies EventMessage);
   } catch (err) {
     d.log.event("webhook_enqueue_failed", { id: event.id, type: event.type, error: describeError(err) });
-  }
-}
-
-/** The session id (`sid`) of a token this worker has just minted, for the login events. */
-export function sessionOf(pair: { access: string }): string | undefined {
-  try {
-    const payload = pair.access.split(".")[1] ?? "";
-    const sid = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))).sid;
-    return typeof sid === "string" ? sid : undefined;
-  } catch {
-    return undefined;
   }
 }

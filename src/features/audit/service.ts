@@ -3,7 +3,8 @@ import type { Deps } from "../../kernel/deps";
 import { fieldError, unavailable } from "../../kernel/errors";
 import { MSG } from "../../kernel/messages";
 import type { EventRow } from "./audit-schema";
-import type { AuditEvent, EventType } from "./events";
+import type { EventType } from "../../kernel/capability";
+import type { AuditEvent } from "./events";
 import { listEvents } from "./store";
 
 export const DEFAULT_PAGE = 50;

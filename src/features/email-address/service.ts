@@ -1,12 +1,11 @@
 import type { Deps } from "../../kernel/deps";
-import { recordEvent } from "../audit/events";
 import { normalizeEmail } from "../../kernel/email";
-import { currentPasswordWrong } from "../account/messages";
-import type { User } from "../account/schema";
-import { findUserByEmail } from "../account/store";
-import { inspectLink, issueDecoy, issueLink, sendAfterAnswer, spendLink, type LinkState } from "../mailed-links/service";
+import { currentPasswordWrong } from "../passwords";
+import { type User } from "../users";
+import { findUserByEmail } from "../users";
+import { inspectLink, issueDecoy, issueLink, sendAfterAnswer, spendLink, type LinkState } from "../mailed-links";
 import { changeEmailStatement, markVerifiedStatement } from "./store";
-import { verifyPassword } from "../passwords/hashing";
+import { verifyPassword } from "../passwords";
 import { changeLinkMail, changeRequestedMail, changeTakenMail, verificationMail } from "./mail";
 import { emailLinkInvalid, emailNotVerified } from "./messages";
 
@@ -55,8 +54,7 @@ export const inspectChangeLink = (d: Deps, uid: string, token: string): Promise<
 export async function verifyEmail(d: Deps, uid: string, token: string): Promise<void> {
   const spent = await spendLink(d, "verify_email", uid, token, (hash, claim, now, userId) => [markVerifiedStatement(d.db, userId, hash, claim, now)]);
   if (!spent) throw emailLinkInvalid();
-  d.log.event("email_verified", { user_id: spent.token.userId });
-  recordEvent(d, "email.verified", { userId: spent.token.userId });
+  d.securityEvent("email.verified", { userId: spent.token.userId });
 }
 
 /**
@@ -76,15 +74,13 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
   const notifyOld = () => changeRequestedMail(user.email, user.name, target);
   if (taken) {
     await issueDecoy(d, "change_email", ttl);
-    d.log.event("email_change_requested", { user_id: user.id, new_address_free: false });
-    recordEvent(d, "email.change_requested", { userId: user.id });
+    d.securityEvent("email.change_requested", { userId: user.id }, { new_address_free: false });
     // To the address as its account has it; an inactive account gets no mail (as for resets).
     sendAfterAnswer(d, "email_change", user.id, taken.isActive ? [() => changeTakenMail(taken.email), notifyOld] : [notifyOld]);
     return;
   }
   const link = await issueLink(d, { purpose: "change_email", userId: user.id, email: user.email, newEmail: target, ttlSeconds: ttl, base });
-  d.log.event("email_change_requested", { user_id: user.id, new_address_free: true });
-  recordEvent(d, "email.change_requested", { userId: user.id });
+  d.securityEvent("email.change_requested", { userId: user.id }, { new_address_free: true });
   sendAfterAnswer(d, "email_change", user.id, [() => changeLinkMail(target, user.name, link, ttl), notifyOld]);
 }
 
@@ -103,6 +99,5 @@ export async function confirmEmailChange(d: Deps, uid: string, token: string): P
     d.log.event("email_change_failed", { user_id: spent.token.userId, reason: "address_taken" });
     throw emailLinkInvalid();
   }
-  d.log.event("email_changed", { user_id: spent.token.userId });
-  recordEvent(d, "email.changed", { userId: spent.token.userId });
+  d.securityEvent("email.changed", { userId: spent.token.userId });
 }

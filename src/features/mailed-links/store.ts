@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../kernel/storage";
-import { users } from "../account/schema";
+import { users } from "../users";
 import { mailTokens, type MailPurpose, type MailToken } from "./schema";
 
 export interface NewMailToken {

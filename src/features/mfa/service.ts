@@ -1,11 +1,10 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Deps } from "../../kernel/deps";
-import { currentPasswordWrong } from "../account/messages";
-import type { User } from "../account/schema";
-import { touchLastLoginStatement } from "../account/store";
-import { recordEvent, sessionOf } from "../audit/events";
-import { verifyPassword } from "../passwords/hashing";
-import { openSession, type TokenPair } from "../sessions/service";
+import { currentPasswordWrong } from "../passwords";
+import { type User } from "../users";
+import { touchLastLoginStatement } from "../users";
+import { verifyPassword } from "../passwords";
+import { openSession, type TokenPair } from "../sessions";
 import { alreadyEnabled, invalidCode, mfaTokenInvalid, noPendingSetup, notEnabled } from "./messages";
 import { assertMfaConfigured, decryptSecret, encryptSecret, isUnderOldKey } from "./secrets";
 import {
@@ -44,7 +43,6 @@ export const MFA_TOKEN_LIFETIME_S = 300;
 export interface MfaChallenge {
   mfaToken: string;
 }
-export const isMfaChallenge = (r: TokenPair | MfaChallenge): r is MfaChallenge => "mfaToken" in r;
 
 async function assertPassword(d: Deps, user: User, password: string) {
   if (!(await verifyPassword(password, user.password, d.config)).ok) throw currentPasswordWrong();
@@ -91,8 +89,7 @@ export async function confirmTotp(d: Deps, user: User, sessionId: string | undef
   const ok = await confirmFactor(d.db, { userId: user.id, secret: factor.secret, step, codeHashes: hashes, now, keepSessionId: sessionId });
   // A concurrent setup replaced the secret, or a racing confirm used the step.
   if (!ok) throw invalidCode();
-  d.log.event("mfa_enabled", { user_id: user.id });
-  recordEvent(d, "mfa.enabled", { userId: user.id, sessionId });
+  d.securityEvent("mfa.enabled", { userId: user.id, sessionId });
   return codes;
 }
 
@@ -138,8 +135,7 @@ async function assertPasswordAndCode(d: Deps, user: User, b: { current_password:
 export async function disableMfa(d: Deps, user: User, sessionId: string | undefined, b: { current_password: string; code: string }) {
   const method = await assertPasswordAndCode(d, user, b);
   await removeMfa(d.db, { userId: user.id, now: new Date(), keepSessionId: sessionId, revoke: true });
-  d.log.event("mfa_disabled", { user_id: user.id, method });
-  recordEvent(d, "mfa.disabled", { userId: user.id, sessionId, detail: { method } });
+  d.securityEvent("mfa.disabled", { userId: user.id, sessionId, detail: { method } });
 }
 
 /** A fresh set of 10 recovery codes (password and a code); every old code, used or not, stops working. */
@@ -147,7 +143,7 @@ export async function regenerateRecoveryCodes(d: Deps, user: User, b: { current_
   const method = await assertPasswordAndCode(d, user, b);
   const { codes, hashes } = newRecoveryCodes(user.id);
   await replaceRecoveryCodes(d.db, user.id, hashes, new Date());
-  d.log.event("mfa_recovery_codes_renewed", { user_id: user.id, method });
+  d.securityEvent("mfa.recovery_codes_renewed", { userId: user.id, detail: { method } });
   return codes;
 }
 
@@ -162,8 +158,7 @@ export async function startMfaLogin(d: Deps, user: Pick<User, "id" | "passwordVe
   const now = Date.now();
   const expiresAt = new Date(now + MFA_TOKEN_LIFETIME_S * 1000);
   await createChallenge(d.db, { idHash: mfaTokenHash(mfaToken), userId: user.id, passwordVersion: user.passwordVersion, now: new Date(now), expiresAt }, extra);
-  d.log.event("mfa_challenge_issued", { user_id: user.id });
-  recordEvent(d, "login.mfa_required", { userId: user.id });
+  d.securityEvent("login.mfa_required", { userId: user.id });
   return { mfaToken };
 }
 
@@ -189,24 +184,22 @@ export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: 
   const now = new Date();
   if (!used) {
     const counted = await recordFailure(d.db, c.idHash, now);
-    d.log.event("mfa_verify_failed", { user_id: c.userId, method: field });
-    recordEvent(d, "mfa.failed", { userId: c.userId, detail: { method: field } });
+    d.securityEvent("mfa.failed", { userId: c.userId, detail: { method: field } });
     if (!counted) throw mfaTokenInvalid();
     throw invalidCode(field);
   }
   if (!(await spendChallenge(d.db, c.idHash, now))) throw mfaTokenInvalid();
   const extra = d.config.UPDATE_LAST_LOGIN ? [touchLastLoginStatement(d.db, c.userId, now)] : [];
   // The challenge carries the password version its password check saw: a reset since then kills it here too.
-  const pair = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion }, extra, ["pwd", used.method]);
-  if (!pair) throw mfaTokenInvalid();
+  const opened = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion }, extra, ["pwd", used.method]);
+  if (!opened) throw mfaTokenInvalid();
   if (used.secret && (await isUnderOldKey(d.config, c.secret))) {
     // Rotation: a secret under an older key moves to the current one at its next use.
     d.defer(encryptSecret(d.config, c.userId, used.secret).then((fresh) => reencryptSecret(d.db, c.userId, c.secret, fresh)));
   }
-  d.log.event("login", { user_id: c.userId, mfa: used.method });
-  if (used.method === "recovery_code") recordEvent(d, "mfa.recovery_code_used", { userId: c.userId, sessionId: sessionOf(pair) });
-  recordEvent(d, "login.succeeded", { userId: c.userId, sessionId: sessionOf(pair), detail: { method: used.method } });
-  return pair;
+  if (used.method === "recovery_code") d.securityEvent("mfa.recovery_code_used", { userId: c.userId, sessionId: opened.sessionId });
+  d.securityEvent("login.succeeded", { userId: c.userId, sessionId: opened.sessionId, detail: { method: used.method } });
+  return opened.pair;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { and, count, eq, gt, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../kernel/storage";
-import { users } from "../account/schema";
-import { revokeUserSessionsStatement } from "../sessions/store";
+import { users } from "../users";
+import { revokeUserSessionsStatement } from "../sessions";
 import { mfaChallenges, mfaFactors, mfaRecoveryCodes } from "./schema";
 
 /** What a challenge may still do: not spent, not expired, fewer than 5 failures. */

@@ -1,6 +1,6 @@
 import { PASSWORD_MAX } from "../../kernel/http/fields";
 import { Page } from "../../kernel/pages/page";
-import { PASSWORD_RULES_HELP } from "../passwords/rules";
+import { PASSWORD_RULES_HELP } from "../passwords";
 
 /** What the page tells people about passwords: the server's own rules, then its limits. */
 const PAGE_PASSWORD_RULES: readonly string[] = [

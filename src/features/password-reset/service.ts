@@ -1,12 +1,12 @@
 import { randomToken, sha256Hex } from "../../kernel/crypto";
 import type { Deps } from "../../kernel/deps";
 import { normalizeEmail } from "../../kernel/email";
-import { findUserByEmail, findUserById, replacePasswordEndingSessions } from "../account/store";
-import { recordEvent } from "../audit/events";
-import { inspectLink, issueDecoy, issueLink, sendAfterAnswer } from "../mailed-links/service";
-import { markMailTokenUsed } from "../mailed-links/store";
-import { hashPassword } from "../passwords/hashing";
-import { assertPasswordRules } from "../passwords/policy";
+import { findUserByEmail, findUserById } from "../users";
+import { replacePasswordEndingSessions } from "../sessions";
+import { inspectLink, issueDecoy, issueLink, sendAfterAnswer } from "../mailed-links";
+import { markMailTokenUsed } from "../mailed-links";
+import { hashPassword } from "../passwords";
+import { assertPasswordRules } from "../passwords";
 import { resetPasswordMail } from "./mail";
 import { resetLinkInvalid } from "./messages";
 import { deleteResetLink, findNewestResetLink, saveDecoyLink, saveResetLink } from "./store";
@@ -38,8 +38,7 @@ export async function requestReset(d: Deps, email: string, linkBase: string): Pr
     saveResetLink(d.kv, hash, { u: user.id, v: user.passwordVersion }, ttl),
     issueLink(d, { purpose: "password_reset", userId: user.id, email: user.email, passwordVersion: user.passwordVersion, ttlSeconds: ttl, base: linkBase, token: nonce }),
   ]);
-  d.log.event("reset_requested", { user_id: user.id, known: true });
-  recordEvent(d, "password.reset_requested", { userId: user.id });
+  d.securityEvent("password.reset_requested", { userId: user.id }, { known: true });
   // After the answer: a registered address must not answer any later than an unknown one.
   sendAfterAnswer(d, "password_reset", user.id, [() => resetPasswordMail(user.email, user.name, link, Math.round(ttl / 60))]);
 }
@@ -72,6 +71,5 @@ export async function confirmReset(d: Deps, uid: string, token: string, password
   if (!won) throw resetLinkInvalid();
   // Tidiness only: the version bump above already killed the link (and every older one).
   await Promise.all([markMailTokenUsed(d.db, hash, new Date()), deleteResetLink(d.kv, hash, user.id)]);
-  d.log.event("password_reset", { user_id: user.id });
-  recordEvent(d, "password.reset", { userId: user.id });
+  d.securityEvent("password.reset", { userId: user.id });
 }

@@ -1,6 +1,6 @@
 import type { Deps } from "../../kernel/deps";
-import { isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
-import { tokenInvalid } from "../tokens/messages";
+import { isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens";
+import { tokenInvalid } from "../tokens";
 import { generationPair, locateRefreshToken, revokeFamily, sessionCreatedAfter, withinReuseWindow, type TokenPair } from "./service";
 import { findRefreshRecord, findSessionState, rotateRecordedToken, rotateSession, touchSession, type SessionState } from "./store";
 

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { memo } from "../../kernel/memo";
 import type { Db } from "../../kernel/storage";
-import { users } from "../account/schema";
+import { users } from "../users";
 import { refreshTokens, sessions } from "./schema";
 
 export interface NewSession {
@@ -289,4 +289,36 @@ export async function deleteExpired(db: Db, before: Date, limit: number) {
     ),
   ]);
   return { refreshTokens: tokens.meta.changes, sessions: sess.meta.changes };
+}
+
+export interface NewPassword {
+  userId: number;
+  /** The password version the caller read: a reset link's, or the changing user's. */
+  expectedVersion: number;
+  hash: string;
+  now: Date;
+  reason: "password_changed" | "password_reset";
+  /** A password change keeps the caller's session until its access token expires. */
+  keep?: { sessionId: string; until: Date };
+}
+
+/**
+ * Sets a new password and ends the user's sessions in one D1 batch, so no failure between
+ * two calls can leave the old sessions alive. The password update is conditional on the
+ * version the caller saw: a reset link and a password change race on it and exactly one
+ * wins. The session writes apply only if this batch's hash is the one now stored, so a
+ * loser revokes nothing. Returns whether this call won.
+ */
+export async function replacePasswordEndingSessions(db: Db, p: NewPassword): Promise<boolean> {
+  const won = sql`exists (select 1 from ${users} where ${users.id} = ${p.userId} and ${users.password} = ${p.hash})`;
+  const [updated] = await db.batch([
+    db
+      .update(users)
+      .set({ password: p.hash, passwordVersion: p.expectedVersion + 1, passwordChangedAt: p.now, updatedAt: p.now })
+      .where(and(eq(users.id, p.userId), eq(users.passwordVersion, p.expectedVersion)))
+      .returning({ id: users.id }),
+    revokeUserSessionsStatement(db, p.userId, p.reason, p.now, p.keep?.sessionId, won),
+    ...(p.keep ? endSessionRefreshStatements(db, p.keep.sessionId, p.keep.until, won) : []),
+  ]);
+  return updated.length === 1;
 }

@@ -1,0 +1,25 @@
+import type { Capability, LimiterSpec } from "../../kernel/capability";
+import { recordEvent, type EventMessage } from "./events";
+import { deleteOldEvents } from "./retention";
+import { auditRoutes } from "./routes";
+import { consumeEvents } from "./webhooks";
+
+const limiters = {
+  AUDIT_FAILURE_BUDGET: { namespace: 4001, limit: 10, period: 60, what: "audit events of failed logins and MFA codes written per account (past it: not written)" },
+} as const satisfies Record<string, LimiterSpec>;
+
+// The names this capability adds to the kernel's lists, so a typo in one fails the typecheck.
+declare module "../../kernel/capability" {
+  interface LimiterNames extends Record<keyof typeof limiters, true> {}
+}
+
+/** The audit log and its webhooks: every capability's security events, filtered by `eventTypes` (the app's assembled list). */
+export const auditCapability = (eventTypes: readonly string[]) =>
+  ({
+    name: "audit",
+    routes: auditRoutes(eventTypes),
+    limiters,
+    daily: deleteOldEvents,
+    queue: (batch, env) => consumeEvents(batch as MessageBatch<EventMessage>, env),
+    onSecurityEvent: recordEvent,
+  }) satisfies Capability;

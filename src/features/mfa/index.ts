@@ -1,0 +1,22 @@
+import type { Capability, LimiterSpec } from "../../kernel/capability";
+import { mfaRoutes } from "./routes";
+
+const limiters = {
+  MFA_VERIFY_USER_LIMITER: { namespace: 2001, limit: 10, period: 60, what: "MFA codes (verify, confirm, disable, recovery codes) per user" },
+  MFA_VERIFY_IP_LIMITER: { namespace: 2002, limit: 30, period: 60, what: "mfa/verify per client IP" },
+} as const satisfies Record<string, LimiterSpec>;
+const events = ["login.mfa_required", "mfa.enabled", "mfa.disabled", "mfa.failed", "mfa.recovery_code_used", "mfa.recovery_codes_renewed"] as const;
+
+// The names this capability adds to the kernel's lists, so a typo in one fails the typecheck.
+declare module "../../kernel/capability" {
+  interface LimiterNames extends Record<keyof typeof limiters, true> {}
+  interface EventTypes extends Record<(typeof events)[number], true> {}
+}
+
+export const mfaCapability = { name: "mfa", routes: mfaRoutes, limiters, events } satisfies Capability;
+
+// What other capabilities use (they import nothing else from this folder).
+export { MFA_MSG } from "./messages";
+export { MfaRequired, MfaRequiredToken } from "./schemas";
+export { resetMfa, startMfaLogin } from "./service";
+export type { MfaChallenge } from "./service";

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import type { Capability } from "../../kernel/capability";
+import { MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, scryptParamsAllowed } from "./scrypt";
+
+const config = {
+  // New hashes: scrypt (native, memory-hard; default, see README "Password hashing") or bcrypt.
+  PASSWORD_HASHER: z.enum(["scrypt", "bcrypt"]).default("scrypt"),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
+  // 128*N*r bytes per hash (32 MiB by default); checked against the bounds below.
+  SCRYPT_N: z.coerce.number().int().default(16384),
+  SCRYPT_R: z.coerce.number().int().default(16),
+  SCRYPT_P: z.coerce.number().int().default(1),
+};
+type PasswordsConfig = z.infer<z.ZodObject<typeof config>>;
+
+declare module "../../kernel/config" {
+  interface Config extends PasswordsConfig {}
+}
+
+function checkScrypt(c: Record<string, unknown>): string | undefined {
+  if (scryptParamsAllowed({ N: c.SCRYPT_N as number, r: c.SCRYPT_R as number, p: c.SCRYPT_P as number })) return undefined;
+  return `SCRYPT_N/SCRYPT_R/SCRYPT_P: N must be a power of 2, 128*N*r <= ${MAX_SCRYPT_MEMORY_BYTES} bytes and N*r*p <= ${MAX_SCRYPT_WORK}`;
+}
+
+/** Hashing (new and imported Django formats) and the password rules; no routes of its own. */
+export const passwordsCapability = { name: "passwords", config: { shape: config, check: checkScrypt } } satisfies Capability;
+
+// What other capabilities use (they import nothing else from this folder).
+export { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword } from "./hashing";
+export type { HasherSpec } from "./hashing";
+export { PASSWORD_MSG, assertPasswordsMatch, currentPasswordWrong } from "./messages";
+export { assertPasswordRules, newPasswordProblems } from "./policy";
+export { PASSWORD_RULES_HELP } from "./rules";

@@ -1,0 +1,3 @@
+export { users } from "./schema";
+export type { NewUser, User } from "./schema";
+export { findUserByEmail, findUserById, rehashStatement, touchLastLoginStatement } from "./store";
