@@ -1,32 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { z } from "zod";
 import type { Env } from "./config";
-import type { Deps } from "./deps";
+import type { SecurityEventSink } from "./deps";
 import type { AppEnv } from "./http/types";
-import type { SecurityEvent } from "./events";
-
-/**
- * Names the capabilities add by declaration merging (`declare module ".../kernel/capability"`
- * in their index.ts), so the kernel types a limiter or event name without knowing any of them.
- */
-export interface LimiterNames {}
-export interface EventTypes {}
-export type Limiter = keyof LimiterNames & string;
-export type EventType = keyof EventTypes & string;
-
-/** One [[ratelimits]] block of wrangler.toml; `period` (10 or 60 s, the platform's choice) becomes Retry-After. */
-export interface LimiterSpec {
-  namespace: number;
-  limit: number;
-  period: 10 | 60;
-  what: string;
-}
-
-/** Config fields a capability reads, merged into the one config schema; `check` refuses combinations (503). */
-export interface ConfigPart {
-  shape: z.ZodRawShape;
-  check?: (parsed: Record<string, unknown>) => string | undefined;
-}
+import type { ConfigPart, LimiterSpec } from "./names";
 
 /**
  * What the app must know of a capability, declared in the capability's index.ts and listed
@@ -44,7 +20,7 @@ export interface Capability {
   /** Handles EVENT_QUEUE's messages (one consumer per deployment). */
   queue?: (batch: MessageBatch<unknown>, env: Env) => Promise<void>;
   /** Receives every security event after the log line (the audit log, webhooks). */
-  onSecurityEvent?: (d: Deps, event: SecurityEvent) => void;
+  onSecurityEvent?: SecurityEventSink;
 }
 
 /** Every capability's limiters in one table; a name declared twice is a bug. */

@@ -5,7 +5,7 @@ import { unavailable, type AppError } from "./errors";
 import { logError } from "./log";
 import { ALGORITHMS, parsePrivateKeys, type PrivateJwk } from "./keys";
 import { memo } from "./memo";
-import type { ConfigPart } from "./capability";
+import type { ConfigPart } from "./names";
 
 /** Bindings and variables the worker is deployed with (wrangler.toml, secrets, .dev.vars). */
 export interface Env {

@@ -1,6 +1,6 @@
 import { missingConfig, type Config, type Env } from "./config";
-import type { Capability, EventType, Limiter } from "./capability";
-import type { EventInput } from "./events";
+import type { EventInput, SecurityEvent } from "./events";
+import type { EventType, Limiter } from "./names";
 import type { LogFields, Logger } from "./log";
 import { httpMailer, logMailer, type Mailer } from "./mail";
 import { memo } from "./memo";
@@ -40,7 +40,8 @@ export interface Deps {
   securityEvent(type: EventType, e: EventInput, logOnly?: LogFields): void;
 }
 
-export type SecurityEventSink = NonNullable<Capability["onSecurityEvent"]>;
+/** A capability that keeps security events (the audit log) receives each one here. */
+export type SecurityEventSink = (d: Deps, event: SecurityEvent) => void;
 
 // The log transport writes working links into the log, so it is never a fallback for a
 // forgotten key: only MAIL_TRANSPORT=log (what npm run dev writes into .dev.vars) selects

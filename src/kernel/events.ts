@@ -1,4 +1,4 @@
-import type { EventType } from "./capability";
+import type { EventType } from "./names";
 
 /** Flat, non-secret facts only. */
 export type EventDetail = Record<string, string | number | boolean | null>;

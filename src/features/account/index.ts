@@ -1,4 +1,5 @@
-import type { Capability, LimiterSpec } from "../../kernel/capability";
+import type { Capability } from "../../kernel/capability";
+import type { LimiterSpec } from "../../kernel/names";
 import { accountRoutes } from "./routes";
 
 const limiters = {
@@ -14,13 +15,10 @@ const limiters = {
 const events = ["user.registered", "login.succeeded", "login.failed", "password.changed"] as const;
 
 // The names this capability adds to the kernel's lists, so a typo in one fails the typecheck.
-declare module "../../kernel/capability" {
+declare module "../../kernel/names" {
   interface LimiterNames extends Record<keyof typeof limiters, true> {}
   interface EventTypes extends Record<(typeof events)[number], true> {}
 }
 
 /** Registration, login (the account app's and simplejwt's views), profile, password change. */
 export const accountCapability = { name: "account", routes: accountRoutes, limiters, events } satisfies Capability;
-
-// What other capabilities use (they import nothing else from this folder).
-export { ACCOUNT_MSG } from "./messages";

@@ -4,7 +4,7 @@ import { adminRoutes } from "./routes";
 const events = ["admin.user_updated", "admin.user_deleted", "admin.sessions_revoked", "admin.mfa_reset", "admin.password_reset_sent", "admin.promoted"] as const;
 
 // The names this capability adds to the kernel's lists, so a typo in one fails the typecheck.
-declare module "../../kernel/capability" {
+declare module "../../kernel/names" {
   interface EventTypes extends Record<(typeof events)[number], true> {}
 }
 

@@ -11,7 +11,7 @@ import type { UserPatchBody } from "./schemas";
 import { deleteUser, listUsers, updateUser, type UserChanges } from "./store";
 
 /** What an admin sees of a user: the profile plus the account's state, never a secret. */
-export function adminView(u: User) {
+function adminView(u: User) {
   return {
     id: u.id,
     email: u.email,
@@ -27,7 +27,7 @@ export function adminView(u: User) {
   };
 }
 
-export const DEFAULT_PAGE = 50;
+const DEFAULT_PAGE = 50;
 
 /** A path id: what Django's <int:pk> would match; anything else is an unknown user. */
 export function parseUserId(raw: string): number {

@@ -2,8 +2,9 @@ import { randomHex } from "../../kernel/crypto";
 import type { Deps } from "../../kernel/deps";
 import { AppError, findAppError } from "../../kernel/errors";
 import { describeError } from "../../kernel/log";
+import type { AuditEvent } from "./audit-event";
 import { insertEvent } from "./store";
-import type { EventType } from "../../kernel/capability";
+import type { EventType } from "../../kernel/names";
 import type { EventDetail, EventInput, SecurityEvent } from "../../kernel/events";
 
 /**
@@ -12,20 +13,6 @@ import type { EventDetail, EventInput, SecurityEvent } from "../../kernel/events
  * guessing passwords cannot be turned into unbounded writes to the audit log.
  */
 const BUDGETED = new Set<string>(["login.failed", "mfa.failed"]);
-
-/** An event as stored, served by the API and posted to webhooks. */
-export interface AuditEvent {
-  id: string;
-  at: string;
-  type: EventType;
-  user_id: number | null;
-  actor_id: number | null;
-  session_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  country: string | null;
-  detail: EventDetail;
-}
 
 /** Keys that could carry a secret never make it into `detail`, whatever a caller passes. */
 const SECRET_KEY = /pass|token|secret|nonce|code|otp|hash|key|cookie|authorization/i;
@@ -40,7 +27,7 @@ function cleanDetail(detail: EventDetail | undefined): EventDetail {
 }
 
 /** Time-ordered id: the time in ms as 12 hex digits, then 64 random bits. */
-export const eventId = (atMs: number) => atMs.toString(16).padStart(12, "0") + randomHex(8);
+const eventId = (atMs: number) => atMs.toString(16).padStart(12, "0") + randomHex(8);
 
 export function buildEvent(d: Pick<Deps, "client">, type: EventType, e: EventInput, now = Date.now()): AuditEvent {
   return {

@@ -1,4 +1,5 @@
-import type { Capability, LimiterSpec } from "../../kernel/capability";
+import type { Capability } from "../../kernel/capability";
+import type { LimiterSpec } from "../../kernel/names";
 import { recordEvent, type EventMessage } from "./events";
 import { deleteOldEvents } from "./retention";
 import { auditRoutes } from "./routes";
@@ -9,7 +10,7 @@ const limiters = {
 } as const satisfies Record<string, LimiterSpec>;
 
 // The names this capability adds to the kernel's lists, so a typo in one fails the typecheck.
-declare module "../../kernel/capability" {
+declare module "../../kernel/names" {
   interface LimiterNames extends Record<keyof typeof limiters, true> {}
 }
 

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { integerQuery } from "../../kernel/http/fields";
 import { MSG } from "../../kernel/messages";
 
-export const AuditEventSchema = z
+const AuditEventSchema = z
   .object({
     id: z.string(),
     at: z.string(),

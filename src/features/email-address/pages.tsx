@@ -1,9 +1,9 @@
 import { Page } from "../../kernel/pages/page";
 
 /** Where the resend form posts: a page of its own, so it also works from a dead link. */
-export const RESEND_PATH = "/verify-email/resend/";
+const RESEND_PATH = "/verify-email/resend/";
 
-export const lifetime = (seconds: number) => {
+const lifetime = (seconds: number) => {
   const h = Math.round(seconds / 3600);
   if (h >= 1) return `${h}\u00a0hour${h === 1 ? "" : "s"}`;
   const m = Math.max(1, Math.round(seconds / 60));

@@ -63,7 +63,7 @@ export async function findMailToken(db: Db, tokenHash: string) {
  * and issued to the address the (active) user still has. Written with a fresh `claim`, so a
  * dependent statement later in the same batch can require that this batch spent it.
  */
-export function spendStatement(db: Db, p: { tokenHash: string; purpose: MailPurpose; userId: number; now: Date; claim: string }) {
+function spendStatement(db: Db, p: { tokenHash: string; purpose: MailPurpose; userId: number; now: Date; claim: string }) {
   return db
     .update(mailTokens)
     .set({ usedAt: p.now, claim: p.claim })

@@ -37,7 +37,7 @@ import {
 } from "./totp";
 
 /** An mfa_token lives 5 minutes. */
-export const MFA_TOKEN_LIFETIME_S = 300;
+const MFA_TOKEN_LIFETIME_S = 300;
 
 /** What a login answers instead of a pair when the user has MFA. */
 export interface MfaChallenge {
@@ -93,7 +93,7 @@ export async function confirmTotp(d: Deps, user: User, sessionId: string | undef
   return codes;
 }
 
-export type SecondFactor = "otp" | "recovery_code";
+type SecondFactor = "otp" | "recovery_code";
 
 /**
  * Checks and consumes a TOTP code or a recovery code. The conditional update decides:

@@ -6,7 +6,7 @@ import { revokeUserSessionsStatement } from "../sessions";
 import { mfaChallenges, mfaFactors, mfaRecoveryCodes } from "./schema";
 
 /** What a challenge may still do: not spent, not expired, fewer than 5 failures. */
-export const MAX_FAILURES = 5;
+const MAX_FAILURES = 5;
 const live = (idHash: string, now: Date) =>
   and(eq(mfaChallenges.idHash, idHash), isNull(mfaChallenges.spentAt), gt(mfaChallenges.expiresAt, now), lt(mfaChallenges.failures, MAX_FAILURES));
 

@@ -1,4 +1,5 @@
-import type { Capability, LimiterSpec } from "../../kernel/capability";
+import type { Capability } from "../../kernel/capability";
+import type { LimiterSpec } from "../../kernel/names";
 import { passwordResetRoutes } from "./routes";
 
 const limiters = {
@@ -8,7 +9,7 @@ const limiters = {
 const events = ["password.reset_requested", "password.reset"] as const;
 
 // The names this capability adds to the kernel's lists, so a typo in one fails the typecheck.
-declare module "../../kernel/capability" {
+declare module "../../kernel/names" {
   interface LimiterNames extends Record<keyof typeof limiters, true> {}
   interface EventTypes extends Record<(typeof events)[number], true> {}
 }

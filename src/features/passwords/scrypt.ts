@@ -38,7 +38,7 @@ export interface ParsedScrypt extends ScryptParams {
 }
 
 /** Derived key length in bytes (Django's dklen). */
-export const SCRYPT_KEY_LENGTH = 64;
+const SCRYPT_KEY_LENGTH = 64;
 
 /**
  * Bounds for parameters, configured or read from a stored hash (a stored hash is data: a
@@ -66,7 +66,7 @@ export function scryptParamsAllowed({ N, r, p }: ScryptParams): boolean {
 }
 
 /** maxmem for node:crypto: enough for BoringSSL (128r(N+p+1)) and OpenSSL (128r(N+p+2)). */
-export function scryptMaxmem({ N, r, p }: ScryptParams): number {
+function scryptMaxmem({ N, r, p }: ScryptParams): number {
   return 128 * r * (N + p + 2);
 }
 

@@ -5,7 +5,7 @@ import { sessionRoutes } from "./routes";
 const events = ["session.revoked", "refresh.reuse_detected"] as const;
 
 // The names this capability adds to the kernel's lists, so a typo in one fails the typecheck.
-declare module "../../kernel/capability" {
+declare module "../../kernel/names" {
   interface EventTypes extends Record<(typeof events)[number], true> {}
 }
 

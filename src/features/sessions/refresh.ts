@@ -117,5 +117,3 @@ async function refreshRecorded(d: Deps, claims: TokenClaims, raced = false): Pro
   if (!raced) return refreshRecorded(d, claims, true);
   throw tokenInvalid();
 }
-
-export type { TokenPair };

@@ -107,14 +107,14 @@ function legacyTokenAlive(user: User, claims: TokenClaims): boolean {
 }
 
 /** The session a simplejwt refresh token from before the move is adopted into: its generation 0. */
-export const legacySessionId = (claims: TokenClaims) => deriveId(claims.jti, "session");
+const legacySessionId = (claims: TokenClaims) => deriveId(claims.jti, "session");
 
 /**
  * A refresh token minted by simplejwt before the move has no session here. Once its user
  * checks out, it gets a session whose id derives from its jti, so racing first uses all
  * adopt it into the same session, where it is generation 0 and rotates like any other.
  */
-export async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims): Promise<SessionState | undefined> {
+async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims): Promise<SessionState | undefined> {
   const sessionId = legacySessionId(claims);
   const existing = await findSessionState(d.db, sessionId);
   if (existing) return existing;

@@ -262,7 +262,7 @@ export async function recordPasswordFailure(db: Db, sessionId: string, now: Date
  * Ends a session's refreshes but lets it live until its current access token expires: the
  * caller of a password change stays signed in for at most one access lifetime.
  */
-export function endSessionRefreshStatements(db: Db, sessionId: string, until: Date, onlyIf?: SQL) {
+function endSessionRefreshStatements(db: Db, sessionId: string, until: Date, onlyIf?: SQL) {
   return [db.update(sessions).set({ refreshable: false, expiresAt: until }).where(and(eq(sessions.id, sessionId), onlyIf))] as const;
 }
 

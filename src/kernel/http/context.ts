@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { getConfig } from "../config";
-import type { LimiterSpec } from "../capability";
+import type { LimiterSpec } from "../names";
 import { buildDeps, type SecurityEventSink } from "../deps";
 import { createLogger } from "../log";
 import { withRequestStorage, declareConsistency, type Consistency } from "../storage";

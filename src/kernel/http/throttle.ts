@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { missingConfig } from "../config";
 import { detailError } from "../errors";
 import { MSG } from "../messages";
-import type { Limiter } from "../capability";
+import type { Limiter } from "../names";
 import type { AppEnv } from "./types";
 
 

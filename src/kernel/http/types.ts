@@ -1,4 +1,4 @@
-import type { LimiterSpec } from "../capability";
+import type { LimiterSpec } from "../names";
 import type { Env } from "../config";
 import type { Deps } from "../deps";
 
