@@ -102,7 +102,7 @@ export function ChangedPage(props: { newEmail: string }) {
  * A link that cannot be used. An expired one says so; either way a verification link page
  * offers a new link, and a change link page says how to ask again.
  */
-export function DeadLinkPage(props: { kind: "verify" | "change"; reason: "expired" | "invalid"; lifetimeSeconds: number }) {
+export function EmailDeadLinkPage(props: { kind: "verify" | "change"; reason: "expired" | "invalid"; lifetimeSeconds: number }) {
   const title = props.reason === "expired" ? "This link has expired" : "This link is no longer valid";
   const life = lifetime(props.lifetimeSeconds);
   return (
@@ -154,7 +154,7 @@ export function ResendSentPage(props: { lifetimeSeconds: number }) {
 }
 
 /** A request the page cannot serve (throttled, storage down, failure). */
-export function ProblemPage(props: { title: string; message: string }) {
+export function EmailProblemPage(props: { title: string; message: string }) {
   return (
     <Page title={props.title} state="bad">
       <p>{props.message}</p>

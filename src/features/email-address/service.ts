@@ -50,11 +50,19 @@ export async function requestVerification(d: Deps, email: string, base: string):
 export const inspectVerifyLink = (d: Deps, uid: string, token: string): Promise<LinkState> => inspectLink(d, "verify_email", uid, token);
 export const inspectChangeLink = (d: Deps, uid: string, token: string): Promise<LinkState> => inspectLink(d, "change_email", uid, token);
 
+/** What following a mailed link came to: the pages render from it, the API turns "dead" into its 400. */
+export type LinkOutcome<T extends object = object> = ({ kind: "done" } & T) | { kind: "dead" };
+
 /** Spends a verification link and marks the address verified, in one D1 batch. */
-export async function verifyEmail(d: Deps, uid: string, token: string): Promise<void> {
+export async function spendVerifyLink(d: Deps, uid: string, token: string): Promise<LinkOutcome> {
   const spent = await spendLink(d, "verify_email", uid, token, (hash, claim, now, userId) => [markVerifiedStatement(d.db, userId, hash, claim, now)]);
-  if (!spent) throw emailLinkInvalid();
+  if (!spent) return { kind: "dead" };
   d.securityEvent("email.verified", { userId: spent.token.userId });
+  return { kind: "done" };
+}
+
+export async function verifyEmail(d: Deps, uid: string, token: string): Promise<void> {
+  if ((await spendVerifyLink(d, uid, token)).kind === "dead") throw emailLinkInvalid();
 }
 
 /**
@@ -88,16 +96,21 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
  * Spends a change link and moves the account to the new address (verified), in one D1 batch.
  * A new address taken in between (any letter case) leaves the account as it was: 400.
  */
-export async function confirmEmailChange(d: Deps, uid: string, token: string): Promise<void> {
+export async function spendChangeLink(d: Deps, uid: string, token: string): Promise<LinkOutcome<{ newEmail: string }>> {
   const state = await inspectChangeLink(d, uid, token);
-  if (!state.live || !state.token.newEmail) throw emailLinkInvalid();
+  if (!state.live || !state.token.newEmail) return { kind: "dead" };
   const newEmail = state.token.newEmail;
   const spent = await spendLink(d, "change_email", uid, token, (hash, claim, now, userId) => [changeEmailStatement(d.db, userId, newEmail, hash, claim, now)]);
-  if (!spent) throw emailLinkInvalid();
+  if (!spent) return { kind: "dead" };
   const [changed] = spent.results as [{ id: number }[]];
   if (!changed.length) {
     d.log.event("email_change_failed", { user_id: spent.token.userId, reason: "address_taken" });
-    throw emailLinkInvalid();
+    return { kind: "dead" };
   }
   d.securityEvent("email.changed", { userId: spent.token.userId });
+  return { kind: "done", newEmail };
+}
+
+export async function confirmEmailChange(d: Deps, uid: string, token: string): Promise<void> {
+  if ((await spendChangeLink(d, uid, token)).kind === "dead") throw emailLinkInvalid();
 }
