@@ -21,3 +21,5 @@ export { MFA_MSG } from "./messages";
 export { MfaRequired, MfaRequiredToken } from "./schemas";
 export { resetMfa, startMfaLogin } from "./service";
 export type { MfaChallenge } from "./service";
+export { registerSecondFactor } from "./factors";
+export type { SecondFactor } from "./factors";

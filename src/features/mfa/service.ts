@@ -6,24 +6,21 @@ import { touchLastLoginStatement } from "../users";
 import { verifyPassword } from "../passwords";
 import { openSession, type TokenPair } from "../sessions";
 import { alreadyEnabled, invalidCode, mfaTokenInvalid, noPendingSetup, notEnabled } from "./messages";
-import { assertMfaConfigured, decryptSecret, encryptSecret, isUnderOldKey } from "./secrets";
+import { verifySecondFactor } from "./factors";
+import { assertMfaConfigured, decryptSecret, encryptSecret } from "./secrets";
 import {
   confirmFactor,
-  consumeRecoveryCode,
-  consumeStep,
   countUnusedRecoveryCodes,
   createChallenge,
   findFactor,
   findLiveChallenge,
   recordFailure,
-  reencryptSecret,
   removeMfa,
   replaceRecoveryCodes,
   savePendingFactor,
   spendChallenge,
 } from "./store";
 import {
-  looksLikeTotp,
   matchingStep,
   mfaTokenHash,
   newMfaToken,
@@ -93,42 +90,15 @@ export async function confirmTotp(d: Deps, user: User, sessionId: string | undef
   return codes;
 }
 
-type SecondFactor = "otp" | "recovery_code";
-
-/**
- * Checks and consumes a TOTP code or a recovery code. The conditional update decides:
- * a used step or a used recovery code loses even against a concurrent request.
- * With `challengeIdHash`, the code counts only while that mfa_token is live.
- */
-async function consumeSecondFactor(
-  d: Deps,
-  userId: number,
-  storedSecret: string,
-  input: { code?: string; recovery_code?: string },
-  challengeIdHash?: string,
-): Promise<{ method: SecondFactor; secret?: Uint8Array } | null> {
-  const now = new Date();
-  const code = input.code ?? "";
-  if (input.code !== undefined && looksLikeTotp(code)) {
-    const secret = await decryptSecret(d.config, userId, storedSecret);
-    const step = matchingStep(secret, code, now.getTime());
-    if (step === null) return null;
-    return (await consumeStep(d.db, userId, step, now, challengeIdHash)) ? { method: "otp", secret } : null;
-  }
-  const recovery = input.recovery_code ?? code;
-  if (!recovery) return null;
-  return (await consumeRecoveryCode(d.db, userId, recoveryCodeHash(userId, recovery), now, challengeIdHash)) ? { method: "recovery_code" } : null;
-}
-
 /** The bearer operations that need the password and a second factor (disable, new recovery codes). */
 async function assertPasswordAndCode(d: Deps, user: User, b: { current_password: string; code: string }) {
   assertMfaConfigured(d.config);
   const factor = await findFactor(d.db, user.id);
   if (!factor?.confirmedAt) throw notEnabled();
   await assertPassword(d, user, b.current_password);
-  const used = await consumeSecondFactor(d, user.id, factor.secret, { code: b.code });
-  if (!used) throw invalidCode();
-  return used.method;
+  const used = await verifySecondFactor(d, { userId: user.id, body: { code: b.code }, totpSecret: factor.secret });
+  if (used.kind === "wrong") throw invalidCode();
+  return used.amr;
 }
 
 /** Turns MFA off (password and a code); the user's other sessions are revoked. */
@@ -180,9 +150,9 @@ export type OpenChallenge = Awaited<ReturnType<typeof openChallenge>>;
  */
 export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: string; recovery_code?: string }): Promise<TokenPair> {
   const field = input.code === undefined ? "recovery_code" : "code";
-  const used = await consumeSecondFactor(d, c.userId, c.secret, input, c.idHash);
+  const used = await verifySecondFactor(d, { userId: c.userId, challenge: { idHash: c.idHash }, body: input, totpSecret: c.secret });
   const now = new Date();
-  if (!used) {
+  if (used.kind === "wrong") {
     const counted = await recordFailure(d.db, c.idHash, now);
     d.securityEvent("mfa.failed", { userId: c.userId, detail: { method: field } });
     if (!counted) throw mfaTokenInvalid();
@@ -191,14 +161,11 @@ export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: 
   if (!(await spendChallenge(d.db, c.idHash, now))) throw mfaTokenInvalid();
   const extra = d.config.UPDATE_LAST_LOGIN ? [touchLastLoginStatement(d.db, c.userId, now)] : [];
   // The challenge carries the password version its password check saw: a reset since then kills it here too.
-  const opened = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion }, extra, ["pwd", used.method]);
+  const opened = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion }, extra, ["pwd", used.amr]);
   if (!opened) throw mfaTokenInvalid();
-  if (used.secret && (await isUnderOldKey(d.config, c.secret))) {
-    // Rotation: a secret under an older key moves to the current one at its next use.
-    d.defer(encryptSecret(d.config, c.userId, used.secret).then((fresh) => reencryptSecret(d.db, c.userId, c.secret, fresh)));
-  }
-  if (used.method === "recovery_code") d.securityEvent("mfa.recovery_code_used", { userId: c.userId, sessionId: opened.sessionId });
-  d.securityEvent("login.succeeded", { userId: c.userId, sessionId: opened.sessionId, detail: { method: used.method } });
+  used.afterLogin?.(d);
+  if (used.amr === "recovery_code") d.securityEvent("mfa.recovery_code_used", { userId: c.userId, sessionId: opened.sessionId });
+  d.securityEvent("login.succeeded", { userId: c.userId, sessionId: opened.sessionId, detail: { method: used.amr } });
   return opened.pair;
 }
 
