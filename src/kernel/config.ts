@@ -56,7 +56,6 @@ const SharedConfigSchema = z.object({
   LEEWAY: seconds(0),
   JWT_SIGNING_KEY: z.string().optional(),
   JWT_PRIVATE_KEYS: z.string().optional(),
-  PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
   // Unset: links point at the worker's own reset page (/reset-password/<uid>/<token>/).
   PASSWORD_RESET_URL: z.string().url().optional(),
   // none: Django's behaviour; optional: a verification mail at registration; mandatory: and no tokens until verified.
@@ -83,7 +82,6 @@ const SharedConfigSchema = z.object({
   PSEUDONYM_KEY: z.string().optional(),
   // Comma-separated secrets, each at least 32 bytes: the first encrypts TOTP secrets, all decrypt.
   MFA_ENCRYPTION_KEY: z.string().optional(),
-  MFA_ISSUER: z.string().trim().min(1).default("edge-auth"),
   // Days the audit log keeps an event; the daily cron deletes older ones.
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   // With WEBHOOK_SECRET: every event is POSTed here, signed the Standard Webhooks way.

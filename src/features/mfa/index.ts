@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Capability } from "../../kernel/capability";
 import type { LimiterSpec } from "../../kernel/names";
 import { mfaRoutes } from "./routes";
@@ -14,7 +15,15 @@ declare module "../../kernel/names" {
   interface EventTypes extends Record<(typeof events)[number], true> {}
 }
 
-export const mfaCapability = { name: "mfa", routes: mfaRoutes, limiters, events } satisfies Capability;
+const config = {
+  // The issuer the authenticator app shows next to the account.
+  MFA_ISSUER: z.string().trim().min(1).default("edge-auth"),
+};
+declare module "../../kernel/config" {
+  interface Config extends z.infer<z.ZodObject<typeof config>> {}
+}
+
+export const mfaCapability = { name: "mfa", routes: mfaRoutes, limiters, events, config: { shape: config } } satisfies Capability;
 
 // What other capabilities use (they import nothing else from this folder).
 export { MFA_MSG } from "./messages";

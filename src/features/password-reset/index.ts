@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Capability } from "../../kernel/capability";
 import type { LimiterSpec } from "../../kernel/names";
 import { passwordResetRoutes } from "./routes";
@@ -14,7 +15,15 @@ declare module "../../kernel/names" {
   interface EventTypes extends Record<(typeof events)[number], true> {}
 }
 
-export const passwordResetCapability = { name: "password-reset", routes: passwordResetRoutes, limiters, events } satisfies Capability;
+const config = {
+  // Seconds a reset link lives.
+  PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300),
+};
+declare module "../../kernel/config" {
+  interface Config extends z.infer<z.ZodObject<typeof config>> {}
+}
+
+export const passwordResetCapability = { name: "password-reset", routes: passwordResetRoutes, limiters, events, config: { shape: config } } satisfies Capability;
 
 // What other capabilities use (they import nothing else from this folder).
 export { RESET_MSG } from "./messages";
