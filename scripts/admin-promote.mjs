@@ -1,6 +1,7 @@
 // `npm run admin:promote -- <email> [--demote] [--remote] [--persist-to DIR]`
 // Makes an existing account an admin (is_admin = 1), or takes it back with --demote: Django's
 // `createsuperuser` for an account that exists. Local D1 (what `npm run dev` uses) unless --remote.
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runWrangler } from "./lib/d1.mjs";
@@ -62,3 +63,12 @@ if (rows.length === 0) {
 }
 const u = rows[0];
 console.log(`${u.email} (id ${u.id}) is ${u.is_admin ? "now an admin" : "no longer an admin"}${u.is_active ? "" : " (the account is inactive)"}.`);
+
+// The audit log's row (the worker's own events go through d.securityEvent; this change is made
+// outside it): the same shape, with no IP or session, in AUDIT_DB. The change above stands if it fails.
+const type = args.values.demote ? "admin.demoted" : "admin.promoted";
+const eventId = now.toString(16).padStart(12, "0") + randomBytes(8).toString("hex");
+const detail = JSON.stringify({ via: "admin:promote", is_admin: Boolean(u.is_admin) });
+const insert = `INSERT INTO events (id, at, type, user_id, detail) VALUES ('${eventId}', ${now}, '${type}', ${Number(u.id)}, '${detail}')`;
+const audit = runWrangler(root, ["d1", "execute", "AUDIT_DB", ...where, "--json", "--command", insert]);
+if (audit.status !== 0) console.error(`admin:promote: the audit event was not written (is AUDIT_DB migrated?):\n${`${audit.stdout}\n${audit.stderr}`.trim()}`);

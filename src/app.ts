@@ -1,16 +1,21 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { accountRoutes } from "./features/account/routes";
-import { emailAddressRoutes } from "./features/email-address/routes";
-import { adminRoutes } from "./features/admin/routes";
-import { auditRoutes } from "./features/audit/routes";
+import { accountCapability } from "./features/account";
+import { adminCapability } from "./features/admin";
+import { auditCapability } from "./features/audit";
+import { breachedPasswordsCapability } from "./features/breached-passwords";
 import { mountDocs } from "./features/docs/routes";
-import { healthRoutes } from "./features/health/routes";
-import { mfaRoutes } from "./features/mfa/routes";
-import { passwordResetRoutes } from "./features/password-reset/routes";
-import { sessionRoutes } from "./features/sessions/routes";
-import { tokenRoutes } from "./features/tokens/routes";
-import { breachedPasswordsConfig } from "./features/breached-passwords";
-import { turnstileConfig } from "./features/turnstile";
+import { emailAddressCapability } from "./features/email-address";
+import { failureBudgetsCapability } from "./features/failure-budgets";
+import { healthCapability } from "./features/health";
+import { mailedLinksCapability } from "./features/mailed-links";
+import { mfaCapability } from "./features/mfa";
+import { passwordResetCapability } from "./features/password-reset";
+import { passwordsCapability } from "./features/passwords";
+import { sessionsCapability } from "./features/sessions";
+import { tokensCapability } from "./features/tokens";
+import { turnstileCapability } from "./features/turnstile";
+import { eventTypesOf, limitersOf, type Capability } from "./kernel/capability";
+import { useConfigParts } from "./kernel/config";
 import { detailError } from "./kernel/errors";
 import { requestContext } from "./kernel/http/context";
 import { cors } from "./kernel/http/cors";
@@ -22,30 +27,43 @@ import type { AppEnv } from "./kernel/http/types";
 import { validationHook } from "./kernel/http/validation";
 import { MSG } from "./kernel/messages";
 
+// One line per capability; the order is the order their routes are matched in.
+const own = [
+  accountCapability,
+  passwordResetCapability,
+  sessionsCapability,
+  tokensCapability,
+  healthCapability,
+  mfaCapability,
+  emailAddressCapability,
+  adminCapability,
+  passwordsCapability,
+  mailedLinksCapability,
+  failureBudgetsCapability,
+  turnstileCapability,
+  breachedPasswordsCapability,
+] as const;
+/** Every capability; the audit log takes the others' event types for its filter. */
+export const capabilities = [...own, auditCapability(eventTypesOf(own))] as const satisfies readonly Capability[];
+
+/** What the app assembled: wrangler.toml's [[ratelimits]] blocks are checked against `limiters`. */
+export const limiters = limitersOf(capabilities);
+export const eventTypes = eventTypesOf(capabilities);
+useConfigParts(capabilities.flatMap((c: Capability) => (c.config ? [c.config] : [])));
+
 // strict: false serves every path with and without its trailing slash, as the contract asks.
 const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 
-app.use("*", securityHeaders, cors, requestContext);
-// Capabilities' own settings, checked on every request (memoised per env): invalid ones are a
-// configuration error (503) everywhere, as the kernel's are, not only on the routes using them.
-app.use("*", async (c, next) => {
-  turnstileConfig(c.env);
-  breachedPasswordsConfig(c.env);
-  await next();
-});
+app.use("*", securityHeaders, cors, requestContext({ limiters, sinks: capabilities.flatMap((c: Capability) => (c.onSecurityEvent ? [c.onSecurityEvent] : [])) }));
+const settings = capabilities.flatMap((c: Capability) => (c.settings ? [c.settings] : []));
+if (settings.length) {
+  app.use("*", async (c, next) => {
+    for (const check of settings) check(c.env);
+    await next();
+  });
+}
 app.use("/api/*", jsonBody());
-
-// One line per capability.
-const routes = app
-  .route("/", accountRoutes)
-  .route("/", passwordResetRoutes)
-  .route("/", sessionRoutes)
-  .route("/", tokenRoutes)
-  .route("/", healthRoutes)
-  .route("/", mfaRoutes)
-  .route("/", emailAddressRoutes)
-  .route("/", adminRoutes)
-  .route("/", auditRoutes);
+for (const cap of capabilities as readonly Capability[]) if (cap.routes) app.route("/", cap.routes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 mountDocs(app);
@@ -60,4 +78,7 @@ app.notFound((c) => {
 app.onError((err, c) => renderJsonError(c, err));
 
 export default app;
-export type AppType = typeof routes;
+
+type RoutesOf<C> = C extends { routes: OpenAPIHono<AppEnv, infer S, "/"> } ? S : never;
+/** The typed client's view (hono/client): every capability's routes. */
+export type AppType = OpenAPIHono<AppEnv, RoutesOf<(typeof capabilities)[number]>, "/">;

@@ -5,7 +5,7 @@ import { unavailable, type AppError } from "./errors";
 import { logError } from "./log";
 import { ALGORITHMS, parsePrivateKeys, type PrivateJwk } from "./keys";
 import { memo } from "./memo";
-import { MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, scryptParamsAllowed } from "../features/passwords/scrypt";
+import type { ConfigPart } from "./names";
 
 /** Bindings and variables the worker is deployed with (wrangler.toml, secrets, .dev.vars). */
 export interface Env {
@@ -45,7 +45,8 @@ const origins = z
 // Each field's .describe() is its row in docs/configuration.md (npm run docs:config writes the
 // table from this schema; CI fails when they differ). "Secret:" marks a value set with
 // `wrangler secret put`, never in wrangler.toml.
-const ConfigSchema = z.object({
+// The fields more than one capability reads; a capability's own fields come with its declaration (ConfigPart).
+const SharedConfigSchema = z.object({
   ACCESS_TOKEN_LIFETIME: seconds(300).pipe(z.number().min(1)).describe("Seconds an access token lives."),
   REFRESH_TOKEN_LIFETIME: seconds(86400).pipe(z.number().min(1)).describe("Seconds a refresh token lives."),
   ROTATE_REFRESH_TOKENS: bool.default(true).describe("A refresh returns a new refresh token and retires the old one (**simplejwt's default: false**)."),
@@ -58,12 +59,6 @@ const ConfigSchema = z.object({
   LEEWAY: seconds(0).describe("Seconds of clock skew allowed on `exp`, `nbf` and `iat`."),
   JWT_SIGNING_KEY: z.string().optional().describe("Secret, required for HS256: the HS256 key, at least 32 bytes."),
   JWT_PRIVATE_KEYS: z.string().optional().describe("Secret, required for ES256, EdDSA and RS256: a JSON array of private JWKs with `kid`; the first signs, all verify (`npm run keys:generate`)."),
-  PASSWORD_HASHER: z.enum(["scrypt", "bcrypt"]).default("scrypt").describe("New hashes: `scrypt` (workerd's native `node:crypto`, Django's `scrypt$N$salt$r$p$hash`) or `bcrypt` (bcryptjs, Django's `bcrypt_sha256`). Every kind verifies whatever is set; a hash of another kind or parameters is re-hashed at the next login. Why scrypt: [password hashing](passwords.md)."),
-  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10).describe("bcrypt cost (4-15) when `PASSWORD_HASHER=bcrypt`."),
-  SCRYPT_N: z.coerce.number().int().default(16384).describe("scrypt CPU/memory cost, a power of two. 128·N·r ≤ 32 MiB and N·r·p ≤ 2^20, else every request answers 503."),
-  SCRYPT_R: z.coerce.number().int().default(16).describe("scrypt block size (bounds: see `SCRYPT_N`)."),
-  SCRYPT_P: z.coerce.number().int().default(1).describe("scrypt parallelisation (bounds: see `SCRYPT_N`)."),
-  PASSWORD_RESET_TIMEOUT: z.coerce.number().int().min(60).default(300).describe("Seconds a reset link lives (its D1 row's expiry and the KV TTL; at least 60)."),
   PASSWORD_RESET_URL: z.string().url().optional().describe("Reset links are `<url>/<uid>/<token>/`; unset: the worker's own page `/reset-password/<uid>/<token>/`. `wrangler.toml` sets `http://localhost:3000/api/user/reset`."),
   EMAIL_VERIFICATION: z.enum(["none", "optional", "mandatory"]).default("none").describe("`none`: Django's behaviour, nothing changes; `optional`: a verification mail at registration, nothing blocked; `mandatory`: as `optional`, and registration answers no token and an unverified address gets 403 at login ([details](front-end.md#e-mail-verification-and-e-mail-change))."),
   EMAIL_VERIFICATION_TIMEOUT: z.coerce.number().int().min(60).default(86400).describe("Seconds a verification or e-mail change link lives (at least 60)."),
@@ -82,20 +77,19 @@ const ConfigSchema = z.object({
   REVOCATION_CONSISTENCY: z.enum(["strict", "replica"]).default("strict").describe("Where the revocation check of a token reads (profile, the session list, `/api/token/verify/`): `strict`, the D1 primary; `replica`, D1 read replicas from the bookmark the token carries (a revocation may then take the replicas' lag to count). See [scaling](scaling.md)."),
   PSEUDONYM_KEY: z.string().optional().describe("Secret: keys the e-mail pseudonyms of logs and rate limits, at least 32 bytes; survives signing-key rotation. Unset: derived from the signing material."),
   MFA_ENCRYPTION_KEY: z.string().optional().describe("Secret: comma-separated keys, each at least 32 bytes; the first encrypts TOTP secrets, all decrypt ([runbook](mfa.md#mfa-encryption-key)). Unset: MFA endpoints answer 503."),
-  MFA_ISSUER: z.string().trim().min(1).default("edge-auth").describe("The issuer authenticator apps show for the account."),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(90).describe("Days the audit log keeps an event; the daily cron deletes older ones."),
   WEBHOOK_URL: z.string().url().optional().describe("Every audit event is POSTed here through `EVENT_QUEUE`, signed the Standard Webhooks way ([webhooks](audit.md#webhooks)). Unset: no webhooks."),
   WEBHOOK_SECRET: z.string().optional().describe("Secret: `whsec_<base64>` (`npm run --silent keys:generate -- --webhook`); required with `WEBHOOK_URL` (otherwise every route answers 503: never unsigned posts)."),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000).describe("A webhook delivery not answered within this (ms) is a failure, retried."),
 });
 
-/** The whole configuration schema: what the worker parses, and what docs/configuration.md is generated from (scripts/config-docs.mjs). */
-export function configSchema() {
-  return ConfigSchema;
-}
 
-type Parsed = z.infer<typeof ConfigSchema>;
+type Parsed = z.infer<typeof SharedConfigSchema>;
 
+/**
+ * The parsed configuration. A capability adds the type of its own fields by declaration
+ * merging (`declare module ".../kernel/config" { interface Config extends ... {} }`).
+ */
 export interface Config extends Omit<Parsed, "JWT_SIGNING_KEY" | "JWT_PRIVATE_KEYS" | "PSEUDONYM_KEY" | "MFA_ENCRYPTION_KEY" | "WEBHOOK_SECRET"> {
   /** The HS256 secret; empty for asymmetric algorithms. */
   signingKey: Uint8Array;
@@ -176,19 +170,38 @@ function webhookOf(url: string | undefined, secret: string | undefined): Config[
   return { url, key };
 }
 
+let parts: readonly ConfigPart[] = [];
+let schema = SharedConfigSchema;
+
+/** The app's capabilities' config fields and checks, merged into the one schema (src/app.ts calls it once). */
+export function useConfigParts(capabilityParts: readonly ConfigPart[]) {
+  parts = capabilityParts;
+  schema = capabilityParts.reduce<z.ZodObject>((s, p) => s.extend(p.shape), SharedConfigSchema) as unknown as typeof SharedConfigSchema;
+}
+
+/**
+ * The assembled configuration schema (shared fields and every capability's): what the worker
+ * parses, and what docs/configuration.md is generated from (scripts/config-docs.mjs).
+ * @public
+ */
+export function configSchema() {
+  return schema;
+}
+
 function build(env: Env): Config {
   // Empty strings in [vars] mean "not set", so defaults apply as they would in simplejwt.
   const raw = Object.fromEntries(
     Object.entries(env).filter(([, v]) => typeof v === "string" && v.trim() !== ""),
   );
-  const parsed = ConfigSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const where = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw configError(`invalid configuration: ${where}`);
   }
   const { JWT_SIGNING_KEY, JWT_PRIVATE_KEYS, PSEUDONYM_KEY, MFA_ENCRYPTION_KEY, WEBHOOK_SECRET, ...parsedRest } = parsed.data;
-  if (!scryptParamsAllowed({ N: parsedRest.SCRYPT_N, r: parsedRest.SCRYPT_R, p: parsedRest.SCRYPT_P })) {
-    throw configError(`SCRYPT_N/SCRYPT_R/SCRYPT_P: N must be a power of 2, 128*N*r <= ${MAX_SCRYPT_MEMORY_BYTES} bytes and N*r*p <= ${MAX_SCRYPT_WORK}`);
+  for (const part of parts) {
+    const problem = part.check?.(parsedRest);
+    if (problem) throw configError(problem);
   }
   const mfaKeys = (MFA_ENCRYPTION_KEY ?? "").split(",").map((k) => k.trim()).filter(Boolean);
   if (mfaKeys.some((k) => new TextEncoder().encode(k).byteLength < MIN_KEY_BYTES)) {
@@ -203,7 +216,8 @@ function build(env: Env): Config {
     const keys = parsePrivateKeys(JWT_PRIVATE_KEYS, rest.JWT_ALGORITHM);
     if (typeof keys === "string") throw configError(keys);
     const logKey = pseudonymKey(PSEUDONYM_KEY, keys[0]!.d);
-    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl, verifyUrl, changeEmailUrl, publicUrl };
+    // The capabilities' own fields come through `rest` (their ConfigParts), typed by their declarations.
+    return { ...rest, signingKey: new Uint8Array(), privateKeys: keys, logKey, resetUrl, verifyUrl, changeEmailUrl, publicUrl } as Config;
   }
   const signingKey = new TextEncoder().encode(JWT_SIGNING_KEY ?? "");
   if (signingKey.byteLength < MIN_KEY_BYTES) {
@@ -212,7 +226,7 @@ function build(env: Env): Config {
     );
   }
   if (JWT_SIGNING_KEY === EXAMPLE_SIGNING_KEY) throw configError("JWT_SIGNING_KEY is the placeholder of .dev.vars.example: generate a secret (openssl rand -base64 48)");
-  return { ...rest, signingKey, privateKeys: [], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl, verifyUrl, changeEmailUrl, publicUrl };
+  return { ...rest, signingKey, privateKeys: [] as PrivateJwk[], logKey: pseudonymKey(PSEUDONYM_KEY, JWT_SIGNING_KEY!), resetUrl, verifyUrl, changeEmailUrl, publicUrl } as Config;
 }
 
 /**

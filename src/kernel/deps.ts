@@ -1,6 +1,7 @@
 import { missingConfig, type Config, type Env } from "./config";
-import type { Limiter } from "./http/throttle";
-import type { Logger } from "./log";
+import type { EventInput, SecurityEvent } from "./events";
+import type { EventType, Limiter } from "./names";
+import type { LogFields, Logger } from "./log";
 import { httpMailer, logMailer, type Mailer } from "./mail";
 import { memo } from "./memo";
 import { getDb, getKv, type Db } from "./storage";
@@ -38,7 +39,16 @@ export interface Deps {
   eventQueue: Queue | null;
   /** Counts this request against rate limiters; throws the 429 when one is over. */
   limit(checks: [Limiter, string][]): Promise<void>;
+  /**
+   * The one call for a change to credentials, sessions, MFA or admin rights (and failed
+   * attempts at one): it writes the log line and hands the event to the capabilities that
+   * keep it (the audit log and its webhooks). `logOnly` fields go to the log line alone.
+   */
+  securityEvent(type: EventType, e: EventInput, logOnly?: LogFields): void;
 }
+
+/** A capability that keeps security events (the audit log) receives each one here. */
+export type SecurityEventSink = (d: Deps, event: SecurityEvent) => void;
 
 // The log transport writes working links into the log, so it is never a fallback for a
 // forgotten key: only MAIL_TRANSPORT=log (what npm run dev writes into .dev.vars) selects
@@ -50,14 +60,41 @@ const mailerFor = memo((config: Config): Mailer | null => {
   return config.MAIL_TRANSPORT === "log" ? logMailer() : null;
 });
 
-export function buildDeps(env: Env, config: Config, log: Logger, defer: Deps["defer"], client: Deps["client"], limit: Deps["limit"]): Deps {
+export interface DepsParts {
+  log: Logger;
+  defer: Deps["defer"];
+  client: Deps["client"];
+  limit: Deps["limit"];
+  sinks: readonly SecurityEventSink[];
+}
+
+export function buildDeps(env: Env, config: Config, { log, defer, client, limit, sinks }: DepsParts): Deps {
   const timeout = config.STORAGE_TIMEOUT_MS;
   const mailer = () => mailerFor(config) ?? throwMissing(env, "MAIL_API_KEY is not set (or set MAIL_TRANSPORT=log for local development)");
   const ownPage = (path: string) =>
     config.publicUrl ? `${config.publicUrl}${path}` : throwMissing(env, "PUBLIC_URL is not set: links to the worker's own pages cannot be built (set PUBLIC_URL, or the front end's URL settings)");
   const auditDb = env.AUDIT_DB ? getDb(env.AUDIT_DB, timeout) : null;
   const afterAnswer = (work: () => Promise<unknown>) => defer(answered().then(work));
-  return { config, env, db: getDb(env.DB, timeout), kv: getKv(env.RESET_KV, timeout), mailer, ownPage, log, defer, afterAnswer, client, limit, auditDb, eventQueue: env.EVENT_QUEUE ?? null };
+  const deps: Deps = {
+    config,
+    env,
+    db: getDb(env.DB, timeout),
+    kv: getKv(env.RESET_KV, timeout),
+    mailer,
+    ownPage,
+    log,
+    defer,
+    afterAnswer,
+    client,
+    limit,
+    auditDb,
+    eventQueue: env.EVENT_QUEUE ?? null,
+    securityEvent(type, e, logOnly = {}) {
+      log.event(type, { user_id: e.userId, actor_id: e.actorId, session: e.sessionId, ...e.detail, ...logOnly });
+      for (const sink of sinks) sink(deps, { type, ...e });
+    },
+  };
+  return deps;
 }
 
 function throwMissing(env: Env, reason: string): never {

@@ -1,7 +1,7 @@
 import { MSG } from "./messages";
 
 export type FieldErrors = Record<string, string[]>;
-export interface DetailBody {
+interface DetailBody {
   detail: string;
   /** DRF leaves it out where the Django view did (simplejwt's obtain view). */
   code?: string;

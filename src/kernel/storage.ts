@@ -56,9 +56,9 @@ interface RequestStorage {
 
 const requestStorage = new AsyncLocalStorage<RequestStorage>();
 
-/** Runs `work` (a request, with everything it defers) with its own D1 session. */
-export function withRequestStorage<T>(binding: D1Database, strictRevocation: boolean, work: () => T): T {
-  return requestStorage.run({ consistency: "primary", strictRevocation, binding, sessions: new Map() }, work);
+/** Runs `work` (a request, with everything it defers) with its own D1 session; revocation reads go where REVOCATION_CONSISTENCY says. */
+export function withRequestStorage<T>(binding: D1Database, options: { revocationReads: "primary" | "replica" }, work: () => T): T {
+  return requestStorage.run({ consistency: "primary", strictRevocation: options.revocationReads === "primary", binding, sessions: new Map() }, work);
 }
 
 /** The route's declaration; only effective before the request's first query. */
@@ -85,7 +85,7 @@ export function currentBookmark(): string | undefined {
   return store?.sessions.get(store.binding)?.getBookmark() ?? undefined;
 }
 
-function sessionOf(store: RequestStorage, binding: D1Database): D1DatabaseSession {
+function d1SessionOf(store: RequestStorage, binding: D1Database): D1DatabaseSession {
   let session = store.sessions.get(binding);
   if (!session) {
     const replica = store.consistency === "replica" || (store.consistency === "revocation" && !store.strictRevocation);
@@ -99,7 +99,7 @@ function sessionOf(store: RequestStorage, binding: D1Database): D1DatabaseSessio
 /** Outside a request (the cron, tests calling stores directly): the binding itself. */
 const target = (binding: D1Database): D1Database | D1DatabaseSession => {
   const store = requestStorage.getStore();
-  return store ? sessionOf(store, binding) : binding;
+  return store ? d1SessionOf(store, binding) : binding;
 };
 
 const RUNNERS = new Set(["run", "all", "first", "raw"]);

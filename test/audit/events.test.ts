@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { EVENT_TYPES } from "../../src/features/audit/events";
+import { eventTypes as EVENT_TYPES } from "../../src/app";
 import { deleteOldEvents } from "../../src/features/audit/retention";
 import worker from "../../src/index";
 import { api, BASE, GOOD_PASSWORD, registerUser, uniqueEmail } from "../support/api";

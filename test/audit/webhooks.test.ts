@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { buildEvent, type AuditEvent, type EventMessage } from "../../src/features/audit/events";
+import type { AuditEvent } from "../../src/features/audit/audit-event";
+import { buildEvent, type EventMessage } from "../../src/features/audit/events";
 import { consumeEvents, retryDelay } from "../../src/features/audit/webhooks";
 import { api, envWith, uniqueEmail, GOOD_PASSWORD } from "../support/api";
 import { userIdOf, waitForEvent } from "../support/audit";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import wranglerToml from "../../wrangler.toml?raw";
-import { RATE_LIMITS } from "../../src/kernel/http/throttle";
+import { limiters } from "../../src/app";
 
 /** The [[ratelimits]] blocks of wrangler.toml, read the way wrangler lays them out. */
 function declaredLimits(toml: string) {
@@ -16,9 +16,9 @@ function declaredLimits(toml: string) {
 }
 
 describe("rate limits have one source", () => {
-  it("wrangler.toml declares exactly the limiters of RATE_LIMITS, with the same namespace, limit and period", () => {
+  it("wrangler.toml declares exactly the limiters the capabilities declare, with the same namespace, limit and period", () => {
     const fromCode = Object.fromEntries(
-      Object.entries(RATE_LIMITS).map(([name, l]) => [name, { namespace: l.namespace, limit: l.limit, period: l.period }]),
+      Object.entries(limiters).map(([name, l]) => [name, { namespace: l.namespace, limit: l.limit, period: l.period }]),
     );
     expect(declaredLimits(wranglerToml)).toEqual(fromCode);
   });

@@ -6,14 +6,11 @@ export const ACCOUNT_MSG = {
   emailTaken: "user with this Email already exists.",
   loginFailed: "Email or Password is not Valid",
   noActiveAccount: "No active account found with the given credentials",
-  currentPasswordWrong: "Your old password was entered incorrectly. Please enter it again.",
   registered: "Registration Successful",
-  loggedIn: "Login Success",
   passwordChanged: "Password Changed Successfully",
 } as const;
 
 export const emailTaken = () => fieldError("email", ACCOUNT_MSG.emailTaken);
-export const currentPasswordWrong = () => fieldError("current_password", ACCOUNT_MSG.currentPasswordWrong);
 
 /** A failed login: the account app's 401 under /api/user/, simplejwt's obtain view's under /api/token/. */
 export const badCredentials = () =>

@@ -1,17 +1,19 @@
 import { consistency } from "../../kernel/http/context";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { authErrors, bearer, body, json, Msg, UserError, userErrors } from "../../kernel/http/openapi";
-import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
+import { clientIp, throttle } from "../../kernel/http/throttle";
+import { throttleLogin } from "./throttle-login";
+import { tokenViewRoutes } from "./token-routes";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
-import { RegisteredUnverified } from "../email-address/schemas";
-import { MFA_MSG } from "../mfa/messages";
-import { MfaRequired } from "../mfa/schemas";
-import { isMfaChallenge } from "../mfa/service";
-import { requireAccessToken } from "../sessions/require-auth";
+import { RegisteredUnverified } from "../email-address";
+import { verifyLinkBase } from "../email-address";
+import { MFA_MSG } from "../mfa";
+import { MfaRequired } from "../mfa";
+import { requireAccessToken, SESSION_MSG, TokenMsg } from "../sessions";
 import { turnstileGuard, withTurnstileToken } from "../turnstile";
 import { ACCOUNT_MSG } from "./messages";
-import { ChangePasswordBody, LoginBody, Profile, RegisterBody, TokenMsg } from "./schemas";
+import { ChangePasswordBody, LoginBody, Profile, RegisterBody } from "./schemas";
 import { changePassword, login, profileOf, register } from "./service";
 
 /** The Django account app's views: register, login, profile, change password. */
@@ -50,9 +52,9 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     async (c) => {
       const { email, password } = c.req.valid("json");
       await throttleLogin(c, email);
-      const token = await login(c.get("deps"), email, password);
-      if (isMfaChallenge(token)) return c.json({ mfa_required: true as const, mfa_token: token.mfaToken, msg: MFA_MSG.required }, 200);
-      return c.json({ token, msg: ACCOUNT_MSG.loggedIn }, 200);
+      const result = await login(c.get("deps"), email, password);
+      if (result.kind === "mfa") return c.json({ mfa_required: true as const, mfa_token: result.challenge.mfaToken, msg: MFA_MSG.required }, 200);
+      return c.json({ token: result.pair, msg: SESSION_MSG.loggedIn }, 200);
     },
   )
   .openapi(
@@ -86,4 +88,6 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       await changePassword(c.get("deps"), user, claims.sid, c.req.valid("json"));
       return c.json({ msg: ACCOUNT_MSG.passwordChanged }, 200);
     },
-  );
+  )
+  // simplejwt's four views: /api/token/ is a login too.
+  .route("/", tokenViewRoutes);

@@ -11,8 +11,6 @@ export const ChangePasswordBody = z
   .object({ password: passwordField(), password2: passwordField(), current_password: passwordField() })
   .openapi("ChangePasswordRequest");
 
-export const TokenPair = z.object({ refresh: z.string(), access: z.string() }).openapi("TokenPair");
-export const TokenMsg = z.object({ token: TokenPair, msg: z.string() }).openapi("TokenWithMessage");
 export const Profile = z
   .object({
     id: z.number().int(),

@@ -2,19 +2,20 @@ import type { Deps } from "../../kernel/deps";
 import { readPrimaryFromNowOn } from "../../kernel/storage";
 import { normalizeEmail } from "../../kernel/email";
 import { fieldErrors, findAppError, type FieldErrors } from "../../kernel/errors";
-import { recordEvent, sessionOf } from "../audit/events";
-import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword, type HasherSpec } from "../passwords/hashing";
-import { checkCurrentPassword } from "../passwords/current-password";
-import { assertPasswordsMatch } from "../passwords/messages";
-import { assertPasswordRules, newPasswordProblems } from "../passwords/policy";
-import { assertMayGetTokens, sendVerificationAtRegistration, verifyLinkBase } from "../email-address/service";
-import { startMfaLogin, type MfaChallenge } from "../mfa/service";
-import { openSession, type TokenPair } from "../sessions/service";
-import { recordPasswordFailure } from "../sessions/store";
-import { ACCOUNT_MSG, badCredentials, currentPasswordWrong, emailTaken } from "./messages";
-import type { User } from "./schema";
+import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword, type HasherSpec } from "../passwords";
+import { assertPasswordsMatch, checkCurrentPassword } from "../passwords";
+import { assertPasswordRules, newPasswordProblems } from "../passwords";
+import { assertMayGetTokens, sendVerificationAtRegistration, verifyLinkBase } from "../email-address";
+import { startMfaLogin, type MfaChallenge } from "../mfa";
+import { openSession, type TokenPair } from "../sessions";
+import { recordPasswordFailure } from "../sessions";
+import { ACCOUNT_MSG, badCredentials, emailTaken } from "./messages";
+import { currentPasswordWrong } from "../passwords";
+import { replacePasswordEndingSessions } from "../sessions";
+import { findUserByEmail, rehashStatement, touchLastLoginStatement } from "../users";
+import { type User } from "../users";
 import type { RegisterBody } from "./schemas";
-import { findUserByEmail, insertUser, rehashStatement, replacePasswordEndingSessions, touchLastLoginStatement } from "./store";
+import { insertUser } from "./store";
 
 /**
  * Creates the account and its first session. Field problems are reported together, as
@@ -38,22 +39,23 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair | nu
 
   const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config) });
   if (!user) throw emailTaken();
-  d.log.event("user_registered", { user_id: user.id });
-  recordEvent(d, "user.registered", { userId: user.id });
+  d.securityEvent("user.registered", { userId: user.id });
   if (d.config.EMAIL_VERIFICATION !== "none") await sendVerificationAtRegistration(d, user, linkBase);
   // mandatory: no session until the address is verified.
   if (d.config.EMAIL_VERIFICATION === "mandatory") return null;
-  const pair = await openSession(d, user);
+  const opened = await openSession(d, user);
   // Only a reset within the same instant could move the version of a brand-new account.
-  if (!pair) throw badCredentials();
-  return pair;
+  if (!opened) throw badCredentials();
+  return opened.pair;
 }
 
 /**
  * Checks credentials with the same hashing work whether the account is unknown, inactive
  * or has a wrong password, so neither the answer nor its timing tells them apart.
  */
-export async function login(d: Deps, email: string, password: string): Promise<TokenPair | MfaChallenge> {
+export type LoginResult = { kind: "session"; pair: TokenPair; sessionId: string } | { kind: "mfa"; challenge: MfaChallenge };
+
+export async function login(d: Deps, email: string, password: string): Promise<LoginResult> {
   const hasher = d.config;
   // Read wherever is nearest: the session insert below is conditional on the password
   // version and the account being active on the primary, so a stale row cannot let anyone in.
@@ -79,8 +81,9 @@ export async function login(d: Deps, email: string, password: string): Promise<T
     }
   }
   if (!user || !user.isActive || !result.ok) {
-    d.log.event("login_failed", { email: d.log.emailRef(email), reason: !user ? "unknown" : !user.isActive ? "inactive" : costlyRefused ? "costly_hash_budget" : "password" });
-    if (user) recordEvent(d, "login.failed", { userId: user.id, detail: { reason: user.isActive ? "password" : "inactive" } });
+    // An unknown address is no account's event: the log line alone.
+    if (user) d.securityEvent("login.failed", { userId: user.id, detail: { reason: user.isActive ? "password" : "inactive" } }, { email: d.log.emailRef(email), costly_hash_budget: costlyRefused || undefined });
+    else d.log.event("login_failed", { email: d.log.emailRef(email), reason: "unknown" });
     throw badCredentials();
   }
   // mandatory mode: an unverified address gets no tokens, told only after the password was right.
@@ -89,30 +92,28 @@ export async function login(d: Deps, email: string, password: string): Promise<T
   // Imported Django hashes and hashes of another kind or cost than configured are upgraded while the password is at hand.
   if (result.needsRehash) extra.push(rehashStatement(d.db, user.id, user.password, await hashPassword(password, hasher)));
   // Two-factor users get an mfa_token instead of a pair; mfaEnabled comes with the row already read.
-  if (user.mfaEnabled) return startMfaLogin(d, user, extra);
+  if (user.mfaEnabled) return { kind: "mfa", challenge: await startMfaLogin(d, user, extra) };
   if (d.config.UPDATE_LAST_LOGIN) extra.push(touchLastLoginStatement(d.db, user.id, new Date()));
-  let pair = await openSession(d, user, extra);
-  if (!pair) {
+  let opened = await openSession(d, user, extra);
+  if (!opened) {
     // The primary refused: the row read was stale. If the password this login proved is still
     // the account's, go on with the primary's state (MFA enabled since: the second step).
     readPrimaryFromNowOn();
     const fresh = await findUserByEmail(d.db, normalizeEmail(email));
     if (fresh?.isActive && fresh.id === user.id && fresh.password === user.password && fresh.passwordVersion === user.passwordVersion) {
       assertMayGetTokens(d, fresh);
-      if (fresh.mfaEnabled) return startMfaLogin(d, fresh);
-      pair = await openSession(d, fresh);
+      if (fresh.mfaEnabled) return { kind: "mfa", challenge: await startMfaLogin(d, fresh) };
+      opened = await openSession(d, fresh);
     }
   }
-  if (!pair) {
+  if (!opened) {
     // A reset or change committed between the password check and the session: the password
     // this login proved is no longer the account's.
-    d.log.event("login_failed", { user_id: user.id, reason: "password_changed_meanwhile" });
-    recordEvent(d, "login.failed", { userId: user.id, detail: { reason: "password_changed_meanwhile" } });
+    d.securityEvent("login.failed", { userId: user.id, detail: { reason: "password_changed_meanwhile" } });
     throw badCredentials();
   }
-  d.log.event("login", { user_id: user.id, rehashed: result.needsRehash });
-  recordEvent(d, "login.succeeded", { userId: user.id, sessionId: sessionOf(pair), detail: { method: "password" } });
-  return pair;
+  d.securityEvent("login.succeeded", { userId: user.id, sessionId: opened.sessionId, detail: { method: "password" } }, { rehashed: result.needsRehash });
+  return { kind: "session", ...opened };
 }
 
 /** Counts a check of a costly hash against COSTLY_HASH_LIMITER; false once it is over. */
@@ -149,8 +150,7 @@ export async function changePassword(d: Deps, user: User, sessionId: string | un
     // Inside the budget: within RETRY_WINDOW_MS this is an oracle for the new password too.
     if (await isRetryOfCommittedChange(user, b, hasher)) return;
     if (sessionId && (await recordPasswordFailure(d.db, sessionId, new Date(), PASSWORD_FAILURES_PER_SESSION))) {
-      d.log.event("session_revoked", { user_id: user.id, session: sessionId, reason: "password_guessing" });
-      recordEvent(d, "session.revoked", { userId: user.id, sessionId, detail: { reason: "password_guessing" } });
+      d.securityEvent("session.revoked", { userId: user.id, sessionId, detail: { reason: "password_guessing" } });
     }
     throw currentPasswordWrong();
   }
@@ -166,8 +166,7 @@ export async function changePassword(d: Deps, user: User, sessionId: string | un
   });
   // A concurrent reset or change won the version: this one is based on a stale password.
   if (!won) throw currentPasswordWrong();
-  d.log.event("password_changed", { user_id: user.id });
-  recordEvent(d, "password.changed", { userId: user.id, sessionId });
+  d.securityEvent("password.changed", { userId: user.id, sessionId });
 }
 
 /**

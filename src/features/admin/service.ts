@@ -1,17 +1,17 @@
 import { readCursor, signCursor } from "../../kernel/cursor";
 import type { Deps } from "../../kernel/deps";
-import type { User } from "../account/schema";
-import { findUserById } from "../account/store";
-import { recordEvent, type EventDetail } from "../audit/events";
-import { resetMfa } from "../mfa/service";
-import { requestReset } from "../password-reset/service";
-import { revokeAllSessions } from "../sessions/manage";
+import { type User } from "../users";
+import { findUserById } from "../users";
+import type { EventDetail } from "../../kernel/events";
+import { resetMfa } from "../mfa";
+import { requestReset } from "../password-reset";
+import { revokeAllSessions } from "../sessions";
 import { cannotDeactivateSelf, cannotDeleteSelf, cannotDemoteSelf, invalidCursor, lastAdminMustRemain, permissionDenied, userNotFound } from "./messages";
 import type { UserPatchBody } from "./schemas";
 import { adminGuardState, deleteUser, listUsers, updateUser, type UserChanges } from "./store";
 
 /** What an admin sees of a user: the profile plus the account's state, never a secret. */
-export function adminView(u: User) {
+function adminView(u: User) {
   return {
     id: u.id,
     email: u.email,
@@ -27,7 +27,7 @@ export function adminView(u: User) {
   };
 }
 
-export const DEFAULT_PAGE = 50;
+const DEFAULT_PAGE = 50;
 
 /** A path id: what Django's <int:pk> would match; anything else is an unknown user. */
 export function parseUserId(raw: string): number {
@@ -87,8 +87,7 @@ export async function patchUser(d: Deps, actor: User, id: number, b: UserPatchBo
   if (b.is_admin !== undefined) detail.is_admin = b.is_admin;
   if (b.email_verified !== undefined) detail.email_verified = b.email_verified;
   if (b.is_active === false) detail.sessions_revoked = revoked;
-  recordEvent(d, "admin.user_updated", { userId: id, actorId: actor.id, detail });
-  d.log.event("admin_user_updated", { user_id: id, actor_id: actor.id, fields: String(detail.fields) });
+  d.securityEvent("admin.user_updated", { userId: id, actorId: actor.id, detail });
   return adminView(user);
 }
 
@@ -96,8 +95,7 @@ export async function patchUser(d: Deps, actor: User, id: number, b: UserPatchBo
 export async function removeUser(d: Deps, actor: User, id: number) {
   if (id === actor.id) throw cannotDeleteSelf();
   if (!(await deleteUser(d.db, id, actor.id))) throw await whyRefused(d, id, actor.id);
-  recordEvent(d, "admin.user_deleted", { userId: id, actorId: actor.id });
-  d.log.event("admin_user_deleted", { user_id: id, actor_id: actor.id });
+  d.securityEvent("admin.user_deleted", { userId: id, actorId: actor.id });
 }
 
 /**
@@ -114,20 +112,19 @@ async function whyRefused(d: Deps, id: number, actorId: number) {
 export async function logoutUserEverywhere(d: Deps, actor: User, id: number): Promise<number> {
   await targetOf(d, id);
   const revoked = await revokeAllSessions(d, id, undefined);
-  recordEvent(d, "admin.sessions_revoked", { userId: id, actorId: actor.id, detail: { count: revoked } });
+  d.securityEvent("admin.sessions_revoked", { userId: id, actorId: actor.id, detail: { count: revoked } });
   return revoked;
 }
 
 export async function resetUserMfa(d: Deps, actor: User, id: number) {
   await targetOf(d, id);
   const removed = await resetMfa(d, id);
-  recordEvent(d, "admin.mfa_reset", { userId: id, actorId: actor.id, detail: { had_mfa: removed } });
-  d.log.event("admin_mfa_reset", { user_id: id, actor_id: actor.id, removed });
+  d.securityEvent("admin.mfa_reset", { userId: id, actorId: actor.id, detail: { had_mfa: removed } });
 }
 
 /** The same mail as the public endpoint (nothing is sent to an inactive account). */
 export async function sendResetEmail(d: Deps, actor: User, id: number, linkBase: string) {
   const user = await targetOf(d, id);
   await requestReset(d, user.email, linkBase);
-  recordEvent(d, "admin.password_reset_sent", { userId: id, actorId: actor.id, detail: { sent: user.isActive } });
+  d.securityEvent("admin.password_reset_sent", { userId: id, actorId: actor.id, detail: { sent: user.isActive } });
 }

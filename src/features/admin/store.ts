@@ -1,9 +1,7 @@
 import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../kernel/storage";
-import { credentialsChanged } from "../account/credentials";
-import { users, type User } from "../account/schema";
-import { refreshTokens, sessions } from "../sessions/schema";
-import { revokeUserSessionsStatement } from "../sessions/store";
+import { credentialsChanged, users, type User } from "../users";
+import { refreshTokens, revokeUserSessionsStatement, sessions } from "../sessions";
 
 export interface UserQuery {
   search?: string;
@@ -39,7 +37,7 @@ export async function listUsers(db: Db, q: UserQuery): Promise<User[]> {
  * the actor is still an active admin, and the target either is not an active admin or is
  * not the last one.
  */
-export function keepsAnAdmin(targetId: number, actorId: number): SQL {
+function keepsAnAdmin(targetId: number, actorId: number): SQL {
   return sql`(exists (select 1 from ${users} as actor where actor.id = ${actorId} and actor.is_admin = 1 and actor.is_active = 1)
     and (not exists (select 1 from ${users} as target where target.id = ${targetId} and target.is_admin = 1 and target.is_active = 1)
       or (select count(*) from ${users} as other where other.is_admin = 1 and other.is_active = 1 and other.id <> ${targetId}) >= 1))`;

@@ -2,36 +2,10 @@ import { randomHex } from "../../kernel/crypto";
 import type { Deps } from "../../kernel/deps";
 import { AppError, findAppError } from "../../kernel/errors";
 import { describeError } from "../../kernel/log";
+import type { AuditEvent } from "./audit-event";
 import { insertEvent } from "./store";
-
-/**
- * Every security event the worker records: one list, so a capability adds an event type in
- * one line here and records it in one line where it happens (recordEvent below).
- */
-export const EVENT_TYPES = [
-  "user.registered",
-  "login.succeeded",
-  "login.failed",
-  "login.mfa_required",
-  "mfa.enabled",
-  "mfa.disabled",
-  "mfa.failed",
-  "mfa.recovery_code_used",
-  "password.changed",
-  "password.reset_requested",
-  "password.reset",
-  "email.verified",
-  "email.change_requested",
-  "email.changed",
-  "session.revoked",
-  "refresh.reuse_detected",
-  "admin.user_updated",
-  "admin.user_deleted",
-  "admin.sessions_revoked",
-  "admin.mfa_reset",
-  "admin.password_reset_sent",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+import type { EventType } from "../../kernel/names";
+import type { EventDetail, EventInput, SecurityEvent } from "../../kernel/events";
 
 /**
  * Failures an attacker can cause at will for someone else's account: each is written only
@@ -40,33 +14,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
  * is not among them: every one is written (it needs the password, and the account's
  * second-factor budget already bounds it to 10 per 15 minutes).
  */
-const BUDGETED = new Set<EventType>(["login.failed"]);
-
-/** Flat, non-secret facts only. */
-export type EventDetail = Record<string, string | number | boolean | null>;
-
-export interface EventInput {
-  /** Whom the event is about (null: not known). */
-  userId: number | null;
-  /** The admin acting on `userId`, if it is not the user themselves. */
-  actorId?: number;
-  sessionId?: string;
-  detail?: EventDetail;
-}
-
-/** An event as stored, served by the API and posted to webhooks. */
-export interface AuditEvent {
-  id: string;
-  at: string;
-  type: EventType;
-  user_id: number | null;
-  actor_id: number | null;
-  session_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  country: string | null;
-  detail: EventDetail;
-}
+const BUDGETED = new Set<string>(["login.failed"]);
 
 /** Keys that could carry a secret never make it into `detail`, whatever a caller passes. */
 const SECRET_KEY = /pass|token|secret|nonce|code|otp|hash|key|cookie|authorization/i;
@@ -81,7 +29,7 @@ function cleanDetail(detail: EventDetail | undefined): EventDetail {
 }
 
 /** Time-ordered id: the time in ms as 12 hex digits, then 64 random bits. */
-export const eventId = (atMs: number) => atMs.toString(16).padStart(12, "0") + randomHex(8);
+const eventId = (atMs: number) => atMs.toString(16).padStart(12, "0") + randomHex(8);
 
 export function buildEvent(d: Pick<Deps, "client">, type: EventType, e: EventInput, now = Date.now()): AuditEvent {
   return {
@@ -108,7 +56,7 @@ export type EventMessage = { kind: "deliver" | "store"; event: AuditEvent };
  * action's batch: it is written once the action has committed; a write that fails is handed
  * to the queue, which retries it (docs/storage.md has the window in which one can be lost).
  */
-export function recordEvent(d: Deps, type: EventType, e: EventInput): void {
+export function recordEvent(d: Deps, { type, ...e }: SecurityEvent): void {
   const event = buildEvent(d, type, e);
   d.afterAnswer(() => persist(d, event));
 }
@@ -157,16 +105,5 @@ async function announce(d: Deps, event: AuditEvent): Promise<void> {
     await d.eventQueue.send({ kind: "deliver", event } satisfies EventMessage);
   } catch (err) {
     d.log.event("webhook_enqueue_failed", { id: event.id, type: event.type, error: describeError(err) });
-  }
-}
-
-/** The session id (`sid`) of a token this worker has just minted, for the login events. */
-export function sessionOf(pair: { access: string }): string | undefined {
-  try {
-    const payload = pair.access.split(".")[1] ?? "";
-    const sid = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))).sid;
-    return typeof sid === "string" ? sid : undefined;
-  } catch {
-    return undefined;
   }
 }

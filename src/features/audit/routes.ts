@@ -2,13 +2,14 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { authErrors, bearer, json, UserError } from "../../kernel/http/openapi";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
-import { requireAdmin } from "../admin/require-admin";
-import { requireAccessToken } from "../sessions/require-auth";
-import { AdminEventsQuery, EventPage, OwnEventsQuery } from "./schemas";
+import { requireAdmin } from "../admin";
+import { requireAccessToken } from "../sessions";
+import { adminEventsQuery, EventPage, OwnEventsQuery } from "./schemas";
 import { allEvents, ownEvents } from "./service";
 
-/** The audit log: one's own events, and (admins) everyone's. */
-export const auditRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+/** The audit log: one's own events, and (admins) everyone's, filtered by the app's event types. */
+export const auditRoutes = (eventTypes: readonly string[]) =>
+  new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(
     createRoute({
       method: "get",
@@ -30,7 +31,7 @@ export const auditRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
       summary: "All security events, newest first, by user and type",
       security: bearer,
       middleware: [requireAccessToken, requireAdmin] as const,
-      request: { query: AdminEventsQuery },
+      request: { query: adminEventsQuery(eventTypes) },
       responses: {
         200: json(EventPage, "A page of events and the cursor of the next one (null: last page)"),
         ...authErrors,

@@ -1,9 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { integerQuery } from "../../kernel/http/fields";
 import { MSG } from "../../kernel/messages";
-import { EVENT_TYPES } from "./events";
 
-export const AuditEventSchema = z
+const AuditEventSchema = z
   .object({
     id: z.string(),
     at: z.string(),
@@ -25,13 +24,14 @@ const limit = integerQuery(1, 100).optional().openapi({ description: "1-100, def
 
 export const OwnEventsQuery = z.object({ cursor, limit });
 
-export const AdminEventsQuery = z.object({
+/** The admin's filter; `eventTypes` is every capability's declared list, assembled by the app. */
+export const adminEventsQuery = (eventTypes: readonly string[]) => z.object({
   user_id: integerQuery(1, Number.MAX_SAFE_INTEGER).optional(),
   type: z
     .string()
-    .refine((v) => (EVENT_TYPES as readonly string[]).includes(v), { error: (i) => MSG.invalidChoice(String(i.input)) })
+    .refine((v) => eventTypes.includes(v), { error: (i) => MSG.invalidChoice(String(i.input)) })
     .optional()
-    .openapi({ enum: [...EVENT_TYPES] }),
+    .openapi({ enum: [...eventTypes] }),
   cursor,
   limit,
 });

@@ -3,12 +3,13 @@ import type { Deps } from "../../kernel/deps";
 import { fieldError, unavailable } from "../../kernel/errors";
 import { MSG } from "../../kernel/messages";
 import type { EventRow } from "./audit-schema";
-import type { AuditEvent, EventType } from "./events";
+import type { EventType } from "../../kernel/names";
+import type { AuditEvent } from "./audit-event";
 import { listEvents } from "./store";
 
-export const DEFAULT_PAGE = 50;
+const DEFAULT_PAGE = 50;
 
-export function eventView(r: EventRow): AuditEvent {
+function eventView(r: EventRow): AuditEvent {
   let detail = {};
   try {
     detail = JSON.parse(r.detail);
@@ -33,7 +34,7 @@ export function eventView(r: EventRow): AuditEvent {
  * A page of events, newest first. The cursor is the last id of the page, signed with the
  * query it belongs to (`scope`: whose events, which filters).
  */
-export async function eventPage(d: Deps, scope: string, q: { userId?: number; type?: string; cursor?: string; limit?: number }) {
+async function eventPage(d: Deps, scope: string, q: { userId?: number; type?: string; cursor?: string; limit?: number }) {
   if (!d.auditDb) throw unavailable({ event: "config_invalid", reason: "AUDIT_DB binding is missing" });
   const limit = q.limit ?? DEFAULT_PAGE;
   let beforeId: string | undefined;

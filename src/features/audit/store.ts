@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../../kernel/storage";
 import { events, type EventRow } from "./audit-schema";
-import type { AuditEvent } from "./events";
+import type { AuditEvent } from "./audit-event";
 
 /** Idempotent by id: a write retried through the queue after an unseen success adds nothing. */
 export async function insertEvent(db: Db, e: AuditEvent): Promise<void> {

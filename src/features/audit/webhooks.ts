@@ -1,7 +1,8 @@
 import { getConfig, type Config, type Env } from "../../kernel/config";
 import { describeError, logError, logInfo, type LogFields } from "../../kernel/log";
 import { getDb } from "../../kernel/storage";
-import type { AuditEvent, EventMessage } from "./events";
+import type { AuditEvent } from "./audit-event";
+import type { EventMessage } from "./events";
 import { insertEvent } from "./store";
 
 /**
@@ -10,7 +11,7 @@ import { insertEvent } from "./store";
  * so a receiver can drop duplicates); the timestamp is the attempt's, so a retry hours later
  * still passes the receiver's tolerance window.
  */
-export async function signWebhook(key: Uint8Array, id: string, timestamp: number, body: string): Promise<string> {
+async function signWebhook(key: Uint8Array, id: string, timestamp: number, body: string): Promise<string> {
   const hmacKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, new TextEncoder().encode(`${id}.${timestamp}.${body}`)));
   let bin = "";
@@ -19,10 +20,10 @@ export async function signWebhook(key: Uint8Array, id: string, timestamp: number
 }
 
 /** The JSON body of a delivery: Standard Webhooks' recommended envelope. */
-export const webhookBody = (event: AuditEvent) => JSON.stringify({ type: event.type, timestamp: event.at, data: event });
+const webhookBody = (event: AuditEvent) => JSON.stringify({ type: event.type, timestamp: event.at, data: event });
 
 /** One attempt: true when the receiver answered 2xx within WEBHOOK_TIMEOUT_MS. */
-export async function deliver(config: Config, event: AuditEvent): Promise<{ ok: boolean; status?: number }> {
+async function deliver(config: Config, event: AuditEvent): Promise<{ ok: boolean; status?: number }> {
   const hook = config.webhook!;
   const body = webhookBody(event);
   const timestamp = Math.floor(Date.now() / 1000);
@@ -49,7 +50,7 @@ export async function deliver(config: Config, event: AuditEvent): Promise<{ ok: 
  * the dead-letter queue. Each delay gets up to 10% of jitter so that a receiver coming back
  * is not hit by every retry at once.
  */
-export const RETRY_DELAYS_S = [5, 30, 120, 600, 1800, 3600, 7200, 21600] as const;
+const RETRY_DELAYS_S = [5, 30, 120, 600, 1800, 3600, 7200, 21600] as const;
 export function retryDelay(attempts: number, random = Math.random()): number {
   const base = RETRY_DELAYS_S[Math.min(Math.max(attempts, 1), RETRY_DELAYS_S.length) - 1]!;
   return Math.round(base * (1 + random * 0.1));

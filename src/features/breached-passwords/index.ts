@@ -1,9 +1,10 @@
+import type { Capability } from "../../kernel/capability";
 import type { Deps } from "../../kernel/deps";
 import { breachedPasswordsConfig } from "./config";
 import { BREACHED_MSG } from "./messages";
 import { isBreached } from "./service";
 
-export { breachedPasswordsConfig } from "./config";
+export const breachedPasswordsCapability = { name: "breached-passwords", settings: breachedPasswordsConfig } satisfies Capability;
 
 /**
  * The breached-password rule (CONTRACT "v3, part 2", Breached passwords; docs/breached-passwords.md),

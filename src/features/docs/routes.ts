@@ -18,7 +18,7 @@ const INFO = {
  * To upgrade: `npm pack @scalar/api-reference@<v>`, then
  * `openssl dgst -sha384 -binary package/dist/browser/standalone.js | openssl base64 -A`.
  */
-export const SCALAR = {
+const SCALAR = {
   src: "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.76.0/dist/browser/standalone.js",
   integrity: "sha384-oH1C0RwqcwbVXkC+r8A+4qRoyEUQdtxAzOwumkxZtQBBcsy61FOoPt7B50OVJYYQ",
 } as const;

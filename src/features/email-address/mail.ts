@@ -69,7 +69,7 @@ export function changeRequestedMail(to: string, fullName: string, newEmail: stri
 }
 
 /** An address as the old one's notice names it: its first character and domain (a***@example.com). */
-export function maskEmail(email: string): string {
+function maskEmail(email: string): string {
   const at = email.lastIndexOf("@");
   const local = at > 0 ? email.slice(0, at) : email;
   return `${[...local][0] ?? ""}***${at > 0 ? email.slice(at) : ""}`;

@@ -1,6 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { AppError } from "../../kernel/errors";
 import { emailField } from "../../kernel/http/fields";
 import { readBoundedBody } from "../../kernel/http/json-body";
 import { classifyError } from "../../kernel/http/render-error";
@@ -10,8 +9,8 @@ import { MSG } from "../../kernel/messages";
 import { renderPage as render } from "../../kernel/pages/render";
 import { guards, TURNSTILE_MSG } from "../turnstile";
 import { EMAIL_MSG } from "./messages";
-import { ChangedPage, ChangePage, DeadLinkPage, ProblemPage, ResendPage, ResendSentPage, VerifiedPage, VerifyPage } from "./pages";
-import { confirmEmailChange, inspectChangeLink, inspectVerifyLink, requestVerification, verifyEmail, verifyLinkBase } from "./service";
+import { ChangedPage, ChangePage, EmailDeadLinkPage, EmailProblemPage, ResendPage, ResendSentPage, VerifiedPage, VerifyPage } from "./pages";
+import { inspectChangeLink, inspectVerifyLink, requestVerification, spendChangeLink, spendVerifyLink, verifyLinkBase } from "./service";
 
 /**
  * The worker's own verification and e-mail change pages, where the mails link when
@@ -27,13 +26,11 @@ const CHANGE = "/confirm-email-change/:uid/:token";
 const RESEND = "/verify-email/resend";
 const FORM_TYPE = "application/x-www-form-urlencoded";
 
-const isDeadLink = (err: unknown) => err instanceof AppError && err.code === "email_link_invalid";
-
 async function deadLink(c: Context<AppEnv>, kind: "verify" | "change", uid: string, token: string) {
   const d = c.get("deps");
   const state = await (kind === "verify" ? inspectVerifyLink : inspectChangeLink)(d, uid, token);
   const reason = state.live ? "invalid" : state.reason;
-  return render(c, 400, <DeadLinkPage kind={kind} reason={reason} lifetimeSeconds={d.config.EMAIL_VERIFICATION_TIMEOUT} />);
+  return render(c, 400, <EmailDeadLinkPage kind={kind} reason={reason} lifetimeSeconds={d.config.EMAIL_VERIFICATION_TIMEOUT} />);
 }
 
 const pages = new OpenAPIHono<AppEnv>();
@@ -93,12 +90,12 @@ export const emailPageRoutes = pages
   .post(RESEND, async (c) => {
     // No script here, so no Turnstile widget: while Turnstile guards verification mails this
     // form sends none, or it would be the unguarded way round the API's check.
-    if (guards(c.env, "verification")) return render(c, 403, <ProblemPage title={TURNSTILE_MSG.pageTitle} message={TURNSTILE_MSG.pageMessage} />);
+    if (guards(c.env, "verification")) return render(c, 403, <EmailProblemPage title={TURNSTILE_MSG.pageTitle} message={TURNSTILE_MSG.pageMessage} />);
     const d = c.get("deps");
     const bytes = await readBoundedBody(c.req.raw);
-    if (bytes === null) return render(c, 413, <ProblemPage title="The form was too large" message="Nothing was sent." />);
+    if (bytes === null) return render(c, 413, <EmailProblemPage title="The form was too large" message="Nothing was sent." />);
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (bytes.byteLength > 0 && type !== FORM_TYPE) return render(c, 415, <ProblemPage title="The form could not be read" message="This page only accepts its own form." />);
+    if (bytes.byteLength > 0 && type !== FORM_TYPE) return render(c, 415, <EmailProblemPage title="The form could not be read" message="This page only accepts its own form." />);
     const form = new URLSearchParams(new TextDecoder().decode(bytes));
     const parsed = emailField().safeParse(form.getAll("email").at(-1));
     if (!parsed.success) {
@@ -120,13 +117,9 @@ export const emailPageRoutes = pages
   })
   .post(VERIFY, async (c) => {
     const { uid, token } = c.req.param();
-    try {
-      await verifyEmail(c.get("deps"), uid, token);
-      return render(c, 200, <VerifiedPage />);
-    } catch (err) {
-      if (isDeadLink(err)) return deadLink(c, "verify", uid, token);
-      throw err;
-    }
+    const outcome = await spendVerifyLink(c.get("deps"), uid, token);
+    if (outcome.kind === "dead") return deadLink(c, "verify", uid, token);
+    return render(c, 200, <VerifiedPage />);
   })
   .get(CHANGE, async (c) => {
     const { uid, token } = c.req.param();
@@ -136,23 +129,17 @@ export const emailPageRoutes = pages
   })
   .post(CHANGE, async (c) => {
     const { uid, token } = c.req.param();
-    const d = c.get("deps");
-    try {
-      const state = await inspectChangeLink(d, uid, token);
-      await confirmEmailChange(d, uid, token);
-      return render(c, 200, <ChangedPage newEmail={state.live ? (state.token.newEmail ?? "") : ""} />);
-    } catch (err) {
-      if (isDeadLink(err)) return deadLink(c, "change", uid, token);
-      throw err;
-    }
+    const outcome = await spendChangeLink(c.get("deps"), uid, token);
+    if (outcome.kind === "dead") return deadLink(c, "change", uid, token);
+    return render(c, 200, <ChangedPage newEmail={outcome.newEmail} />);
   })
   .onError((err, c) => {
     const e = classifyError(err, c.get("requestId"));
     if (e.status === 429) {
       for (const [k, v] of Object.entries(e.options.headers ?? {})) c.header(k, v);
-      return render(c, 429, <ProblemPage title={EMAIL_MSG.page.throttledTitle} message={EMAIL_MSG.page.throttled} />);
+      return render(c, 429, <EmailProblemPage title={EMAIL_MSG.page.throttledTitle} message={EMAIL_MSG.page.throttled} />);
     }
     return e.status === 503
-      ? render(c, 503, <ProblemPage title={EMAIL_MSG.page.unavailableTitle} message={EMAIL_MSG.page.unavailable} />)
-      : render(c, 500, <ProblemPage title={EMAIL_MSG.page.failedTitle} message={EMAIL_MSG.page.failed} />);
+      ? render(c, 503, <EmailProblemPage title={EMAIL_MSG.page.unavailableTitle} message={EMAIL_MSG.page.unavailable} />)
+      : render(c, 500, <EmailProblemPage title={EMAIL_MSG.page.failedTitle} message={EMAIL_MSG.page.failed} />);
   });

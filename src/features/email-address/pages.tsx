@@ -1,9 +1,9 @@
 import { Page } from "../../kernel/pages/page";
 
 /** Where the resend form posts: a page of its own, so it also works from a dead link. */
-export const RESEND_PATH = "/verify-email/resend/";
+const RESEND_PATH = "/verify-email/resend/";
 
-export const lifetime = (seconds: number) => {
+const lifetime = (seconds: number) => {
   const h = Math.round(seconds / 3600);
   if (h >= 1) return `${h}\u00a0hour${h === 1 ? "" : "s"}`;
   const m = Math.max(1, Math.round(seconds / 60));
@@ -102,7 +102,7 @@ export function ChangedPage(props: { newEmail: string }) {
  * A link that cannot be used. An expired one says so; either way a verification link page
  * offers a new link, and a change link page says how to ask again.
  */
-export function DeadLinkPage(props: { kind: "verify" | "change"; reason: "expired" | "invalid"; lifetimeSeconds: number }) {
+export function EmailDeadLinkPage(props: { kind: "verify" | "change"; reason: "expired" | "invalid"; lifetimeSeconds: number }) {
   const title = props.reason === "expired" ? "This link has expired" : "This link is no longer valid";
   const life = lifetime(props.lifetimeSeconds);
   return (
@@ -154,7 +154,7 @@ export function ResendSentPage(props: { lifetimeSeconds: number }) {
 }
 
 /** A request the page cannot serve (throttled, storage down, failure). */
-export function ProblemPage(props: { title: string; message: string }) {
+export function EmailProblemPage(props: { title: string; message: string }) {
   return (
     <Page title={props.title} state="bad">
       <p>{props.message}</p>

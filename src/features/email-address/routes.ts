@@ -3,7 +3,7 @@ import { authErrors, bearer, body, json, Msg, userErrors } from "../../kernel/ht
 import { clientIp, throttle } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
-import { requireAccessToken } from "../sessions/require-auth";
+import { requireAccessToken } from "../sessions";
 import { turnstileGuard, withTurnstileToken } from "../turnstile";
 import { EMAIL_MSG } from "./messages";
 import { emailPageRoutes } from "./page-routes";

@@ -1,13 +1,9 @@
 import type { Deps } from "../../kernel/deps";
-import { recordEvent } from "../audit/events";
 import { normalizeEmail } from "../../kernel/email";
-import { currentPasswordWrong } from "../account/messages";
-import type { User } from "../account/schema";
-import { findUserByEmail } from "../account/store";
-import { credentialsChanged } from "../account/credentials";
-import { inspectLink, issueDecoy, issueLink, sendAfterAnswer, spendLink, type LinkState } from "../mailed-links/service";
+import { checkCurrentPassword, currentPasswordWrong } from "../passwords";
+import { credentialsChanged, findUserByEmail, type User } from "../users";
+import { inspectLink, issueDecoy, issueLink, sendAfterAnswer, spendLink, type LinkState } from "../mailed-links";
 import { changeEmailStatement, markVerifiedStatement } from "./store";
-import { checkCurrentPassword } from "../passwords/current-password";
 import { changeLinkMail, changeRequestedMail, changeTakenMail, emailChangedMail, verificationMail } from "./mail";
 import { emailLinkInvalid, emailNotVerified } from "./messages";
 
@@ -54,12 +50,19 @@ export async function requestVerification(d: Deps, email: string, base: string):
 export const inspectVerifyLink = (d: Deps, uid: string, token: string): Promise<LinkState> => inspectLink(d, "verify_email", uid, token);
 export const inspectChangeLink = (d: Deps, uid: string, token: string): Promise<LinkState> => inspectLink(d, "change_email", uid, token);
 
+/** What following a mailed link came to: the pages render from it, the API turns "dead" into its 400. */
+export type LinkOutcome<T extends object = object> = ({ kind: "done" } & T) | { kind: "dead" };
+
 /** Spends a verification link and marks the address verified, in one D1 batch. */
-export async function verifyEmail(d: Deps, uid: string, token: string): Promise<void> {
+export async function spendVerifyLink(d: Deps, uid: string, token: string): Promise<LinkOutcome> {
   const spent = await spendLink(d, "verify_email", uid, token, (hash, claim, now, userId) => [markVerifiedStatement(d.db, userId, hash, claim, now)]);
-  if (!spent) throw emailLinkInvalid();
-  d.log.event("email_verified", { user_id: spent.token.userId });
-  recordEvent(d, "email.verified", { userId: spent.token.userId });
+  if (!spent) return { kind: "dead" };
+  d.securityEvent("email.verified", { userId: spent.token.userId });
+  return { kind: "done" };
+}
+
+export async function verifyEmail(d: Deps, uid: string, token: string): Promise<void> {
+  if ((await spendVerifyLink(d, uid, token)).kind === "dead") throw emailLinkInvalid();
 }
 
 /**
@@ -82,8 +85,7 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
   const supersede = [credentialsChanged(d.db, user.id, "email_change_requested", new Date())];
   if (taken) {
     await issueDecoy(d, "change_email", ttl, supersede);
-    d.log.event("email_change_requested", { user_id: user.id, new_address_free: false });
-    recordEvent(d, "email.change_requested", { userId: user.id });
+    d.securityEvent("email.change_requested", { userId: user.id }, { new_address_free: false });
     // To the address as its account has it; an inactive account gets no mail (as for resets).
     sendAfterAnswer(d, "email_change", user.id, taken.isActive ? [() => changeTakenMail(taken.email), notifyOld] : [notifyOld]);
     return;
@@ -100,8 +102,7 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
     base,
     extra: supersede,
   });
-  d.log.event("email_change_requested", { user_id: user.id, new_address_free: true });
-  recordEvent(d, "email.change_requested", { userId: user.id });
+  d.securityEvent("email.change_requested", { userId: user.id }, { new_address_free: true });
   sendAfterAnswer(d, "email_change", user.id, [() => changeLinkMail(target, link, ttl), notifyOld]);
 }
 
@@ -109,21 +110,25 @@ export async function requestEmailChange(d: Deps, user: User, newEmail: string, 
  * Spends a change link and moves the account to the new address (verified), in one D1 batch.
  * A new address taken in between (any letter case) leaves the account as it was: 400.
  */
-export async function confirmEmailChange(d: Deps, uid: string, token: string): Promise<void> {
+export async function spendChangeLink(d: Deps, uid: string, token: string): Promise<LinkOutcome<{ newEmail: string }>> {
   // The old address is told after the change: no change without a way to tell it (503 first).
   d.mailer();
   const state = await inspectChangeLink(d, uid, token);
-  if (!state.live || !state.token.newEmail) throw emailLinkInvalid();
+  if (!state.live || !state.token.newEmail) return { kind: "dead" };
   const newEmail = state.token.newEmail;
   const spent = await spendLink(d, "change_email", uid, token, (hash, claim, now, userId) => [changeEmailStatement(d.db, userId, newEmail, hash, claim, now)]);
-  if (!spent) throw emailLinkInvalid();
+  if (!spent) return { kind: "dead" };
   const [changed] = spent.results as [{ id: number }[]];
   if (!changed.length) {
     d.log.event("email_change_failed", { user_id: spent.token.userId, reason: "address_taken" });
-    throw emailLinkInvalid();
+    return { kind: "dead" };
   }
-  d.log.event("email_changed", { user_id: spent.token.userId });
   const oldEmail = spent.token.email;
   sendAfterAnswer(d, "email_changed", spent.token.userId, [() => emailChangedMail(oldEmail, newEmail)]);
-  recordEvent(d, "email.changed", { userId: spent.token.userId });
+  d.securityEvent("email.changed", { userId: spent.token.userId });
+  return { kind: "done", newEmail };
+}
+
+export async function confirmEmailChange(d: Deps, uid: string, token: string): Promise<void> {
+  if ((await spendChangeLink(d, uid, token)).kind === "dead") throw emailLinkInvalid();
 }

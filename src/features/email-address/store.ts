@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../kernel/storage";
-import { users } from "../account/schema";
-import { spentBy } from "../mailed-links/store";
+import { users } from "../users";
+import { spentBy } from "../mailed-links";
 
 /** Statements for a verified address: set email_verified where this batch spent the link. */
 export function markVerifiedStatement(db: Db, userId: number, tokenHash: string, claim: string, now: Date) {

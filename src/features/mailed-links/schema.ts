@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { users } from "../account/schema";
+import { users } from "../users";
 
 /**
  * Mailed one-time links (verification, e-mail change, password reset; later magic links),

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../kernel/storage";
-import { users } from "../account/schema";
+import { users } from "../users";
 import { mailTokens, type MailPurpose, type MailToken } from "./schema";
 
 export interface NewMailToken {
@@ -57,7 +57,7 @@ export async function saveDecoyToken(db: Db, purpose: MailPurpose, tokenHash: st
  * and any added later) dies with every credentials change.
  */
 const DIES_ONLY_WITH_PASSWORD: readonly MailPurpose[] = ["verify_email", "password_reset"];
-export const boundTo = (purpose: MailPurpose): "password" | "credentials" => (DIES_ONLY_WITH_PASSWORD.includes(purpose) ? "password" : "credentials");
+const boundTo = (purpose: MailPurpose): "password" | "credentials" => (DIES_ONLY_WITH_PASSWORD.includes(purpose) ? "password" : "credentials");
 
 /** Whether a link row was issued for the versions its user has now (rows from before the columns count as version 0). */
 export function issuedForCurrent(t: Pick<MailToken, "purpose" | "passwordVersion" | "credentialsVersion">, user: { passwordVersion: number; credentialsVersion: number }) {
@@ -87,7 +87,7 @@ export async function findMailToken(db: Db, tokenHash: string) {
  * issued to the address the (active) user still has and for the credentials it still has. Written with a fresh `claim`, so a
  * dependent statement later in the same batch can require that this batch spent it.
  */
-export function spendStatement(db: Db, p: { tokenHash: string; purpose: MailPurpose; userId: number; now: Date; claim: string }) {
+function spendStatement(db: Db, p: { tokenHash: string; purpose: MailPurpose; userId: number; now: Date; claim: string }) {
   return db
     .update(mailTokens)
     .set({ usedAt: p.now, claim: p.claim })

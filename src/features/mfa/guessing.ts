@@ -1,6 +1,6 @@
 import type { Deps } from "../../kernel/deps";
-import { findUserById } from "../account/store";
-import { assertBudgetLeft, countFailure, resetBudget, type FailureBudget } from "../failure-budgets/service";
+import { findUserById } from "../users";
+import { assertBudgetLeft, countFailure, resetBudget, type FailureBudget } from "../failure-budgets";
 import { secondStepFailedMail } from "./mail";
 
 const MINUTES_15 = 15 * 60_000;
@@ -10,7 +10,7 @@ const MINUTES_15 = 15 * 60_000;
  * a fresh token (5 wrong codes each), so without this the password alone buys unbounded
  * guesses. The lock stops the real user too: whoever reaches this step has the password.
  */
-export const SECOND_FACTOR_BUDGET: FailureBudget = { kind: "second_factor", limit: 10, windowMs: MINUTES_15 };
+const SECOND_FACTOR_BUDGET: FailureBudget = { kind: "second_factor", limit: 10, windowMs: MINUTES_15 };
 /** Wrong codes since the last right one: the 5th in a row mails the user. */
 const STREAK: FailureBudget = { kind: "second_factor_streak", limit: 5, windowMs: MINUTES_15 };
 /** At most one mail of each kind per 15 minutes (the first "failure" of these gates is the mail). */

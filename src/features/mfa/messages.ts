@@ -1,5 +1,5 @@
 import { AppError, fieldError, nonFieldError, unavailable } from "../../kernel/errors";
-import { tokenInvalid } from "../tokens/messages";
+import { tokenInvalid } from "../tokens";
 
 /** The contract's wording for two-factor authentication, word for word. */
 export const MFA_MSG = {

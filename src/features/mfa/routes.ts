@@ -6,11 +6,10 @@ import { clientIp, throttle } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
 import { MSG } from "../../kernel/messages";
-import { TokenMsg } from "../account/schemas";
-import { ACCOUNT_MSG } from "../account/messages";
-import { requireAccessToken } from "../sessions/require-auth";
+import { SESSION_MSG, TokenMsg } from "../sessions";
+import { requireAccessToken } from "../sessions";
 import { MFA_MSG } from "./messages";
-import { ConfirmBody, MfaStatus, PasswordAndCodeBody, RecoveryCodesResult, SetupBody, SetupResult, VerifyBody } from "./schemas";
+import { ConfirmBody, MfaStatus, PasswordAndCodeBody, MfaVerifyBody, RecoveryCodesResult, SetupBody, SetupResult } from "./schemas";
 import { assertMfaConfigured } from "./secrets";
 import { confirmTotp, disableMfa, finishMfaLogin, mfaStatus, openChallenge, regenerateRecoveryCodes, setupTotp } from "./service";
 
@@ -130,7 +129,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       description:
         'Answers the token pair; its access token carries amr ["pwd","otp"] or ["pwd","recovery_code"]. 400 {"code": ["Invalid code"]} (or under recovery_code) for a wrong, replayed or used code; 401 token_not_valid for an mfa_token that is expired, spent, or dead after 5 wrong codes; 429 for 15 minutes once an account has had 10 wrong codes, the right code too.',
       middleware: [requireMfaKey] as const,
-      request: body(VerifyBody),
+      request: body(MfaVerifyBody),
       responses: {
         200: json(TokenMsg, "Signed in"),
         401: json(UserError, "mfa_token expired, used or dead: Token is invalid or expired"),
@@ -144,6 +143,6 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       const d = c.get("deps");
       const challenge = await openChallenge(d, mfa_token);
       const token = await finishMfaLogin(d, challenge, code !== undefined ? { code } : { recovery_code });
-      return c.json({ token, msg: ACCOUNT_MSG.loggedIn }, 200);
+      return c.json({ token, msg: SESSION_MSG.loggedIn }, 200);
     },
   );

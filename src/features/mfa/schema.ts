@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { users } from "../account/schema";
+import { users } from "../users";
 
 /**
  * One TOTP factor per user. `secret` is the AES-GCM ciphertext of the 20 raw secret bytes

@@ -34,7 +34,7 @@ export const PasswordAndCodeBody = z
   .object({ current_password: passwordField(), code: codeField() })
   .openapi("MfaPasswordAndCodeRequest");
 
-export const VerifyBody = z
+export const MfaVerifyBody = z
   .object({ mfa_token: tokenField().openapi({ example: "Xq3…", description: "Anything but a live mfa_token (whatever its length) is 401 token_not_valid, as simplejwt answers" }), code: codeField().optional(), recovery_code: recoveryCodeField().optional() })
   .openapi("MfaVerifyRequest", { description: "`mfa_token` and either `code` (TOTP) or `recovery_code`" });
 

@@ -1,30 +1,25 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Deps } from "../../kernel/deps";
-import type { User } from "../account/schema";
-import { touchLastLoginStatement } from "../account/store";
-import { recordEvent, sessionOf } from "../audit/events";
-import { assertCurrentPassword } from "../passwords/current-password";
-import { openSession, type TokenPair } from "../sessions/service";
+import { assertCurrentPassword } from "../passwords";
+import { touchLastLoginStatement, type User } from "../users";
+import { openSession, type TokenPair } from "../sessions";
 import { assertSecondFactorBudget, countWrongSecondFactor, rightSecondFactor } from "./guessing";
 import { alreadyEnabled, invalidCode, mfaTokenInvalid, noPendingSetup, notEnabled } from "./messages";
-import { assertMfaConfigured, decryptSecret, encryptSecret, isUnderOldKey } from "./secrets";
+import { verifySecondFactor } from "./factors";
+import { assertMfaConfigured, decryptSecret, encryptSecret } from "./secrets";
 import {
   confirmFactor,
-  consumeRecoveryCode,
-  consumeStep,
   countUnusedRecoveryCodes,
   createChallenge,
   findFactor,
   findLiveChallenge,
   recordFailure,
-  reencryptSecret,
   removeMfa,
   replaceRecoveryCodes,
   savePendingFactor,
   spendChallenge,
 } from "./store";
 import {
-  looksLikeTotp,
   matchingStep,
   mfaTokenHash,
   newMfaToken,
@@ -38,13 +33,12 @@ import {
 } from "./totp";
 
 /** An mfa_token lives 5 minutes. */
-export const MFA_TOKEN_LIFETIME_S = 300;
+const MFA_TOKEN_LIFETIME_S = 300;
 
 /** What a login answers instead of a pair when the user has MFA. */
 export interface MfaChallenge {
   mfaToken: string;
 }
-export const isMfaChallenge = (r: TokenPair | MfaChallenge): r is MfaChallenge => "mfaToken" in r;
 
 export async function mfaStatus(d: Deps, user: User) {
   assertMfaConfigured(d.config);
@@ -87,36 +81,8 @@ export async function confirmTotp(d: Deps, user: User, sessionId: string | undef
   const ok = await confirmFactor(d.db, { userId: user.id, secret: factor.secret, step, codeHashes: hashes, now, keepSessionId: sessionId });
   // A concurrent setup replaced the secret, or a racing confirm used the step.
   if (!ok) throw invalidCode();
-  d.log.event("mfa_enabled", { user_id: user.id });
-  recordEvent(d, "mfa.enabled", { userId: user.id, sessionId });
+  d.securityEvent("mfa.enabled", { userId: user.id, sessionId });
   return codes;
-}
-
-export type SecondFactor = "otp" | "recovery_code";
-
-/**
- * Checks and consumes a TOTP code or a recovery code. The conditional update decides:
- * a used step or a used recovery code loses even against a concurrent request.
- * With `challengeIdHash`, the code counts only while that mfa_token is live.
- */
-async function consumeSecondFactor(
-  d: Deps,
-  userId: number,
-  storedSecret: string,
-  input: { code?: string; recovery_code?: string },
-  challengeIdHash?: string,
-): Promise<{ method: SecondFactor; secret?: Uint8Array } | null> {
-  const now = new Date();
-  const code = input.code ?? "";
-  if (input.code !== undefined && looksLikeTotp(code)) {
-    const secret = await decryptSecret(d.config, userId, storedSecret);
-    const step = matchingStep(secret, code, now.getTime());
-    if (step === null) return null;
-    return (await consumeStep(d.db, userId, step, now, challengeIdHash)) ? { method: "otp", secret } : null;
-  }
-  const recovery = input.recovery_code ?? code;
-  if (!recovery) return null;
-  return (await consumeRecoveryCode(d.db, userId, recoveryCodeHash(userId, recovery), now, challengeIdHash)) ? { method: "recovery_code" } : null;
 }
 
 /**
@@ -130,23 +96,21 @@ async function assertPasswordAndCode(d: Deps, user: User, b: { current_password:
   if (!factor?.confirmedAt) throw notEnabled();
   await assertSecondFactorBudget(d, user.id);
   await assertCurrentPassword(d, user, b.current_password);
-  const used = await consumeSecondFactor(d, user.id, factor.secret, { code: b.code });
-  if (!used) {
+  const used = await verifySecondFactor(d, { userId: user.id, body: { code: b.code }, totpSecret: factor.secret });
+  if (used.kind === "wrong") {
     await countWrongSecondFactor(d, user.id);
-    d.log.event("mfa_code_refused", { user_id: user.id });
-    recordEvent(d, "mfa.failed", { userId: user.id, detail: { method: "code" } });
+    d.securityEvent("mfa.failed", { userId: user.id, detail: { method: "code" } });
     throw invalidCode();
   }
   await rightSecondFactor(d, user.id);
-  return used.method;
+  return used.amr;
 }
 
 /** Turns MFA off (password and a code); the user's other sessions are revoked. */
 export async function disableMfa(d: Deps, user: User, sessionId: string | undefined, b: { current_password: string; code: string }) {
   const method = await assertPasswordAndCode(d, user, b);
   await removeMfa(d.db, { userId: user.id, now: new Date(), keepSessionId: sessionId, revoke: true });
-  d.log.event("mfa_disabled", { user_id: user.id, method });
-  recordEvent(d, "mfa.disabled", { userId: user.id, sessionId, detail: { method } });
+  d.securityEvent("mfa.disabled", { userId: user.id, sessionId, detail: { method } });
 }
 
 /** A fresh set of 10 recovery codes (password and a code); every old code, used or not, stops working. */
@@ -154,7 +118,7 @@ export async function regenerateRecoveryCodes(d: Deps, user: User, b: { current_
   const method = await assertPasswordAndCode(d, user, b);
   const { codes, hashes } = newRecoveryCodes(user.id);
   await replaceRecoveryCodes(d.db, user.id, hashes, new Date());
-  d.log.event("mfa_recovery_codes_renewed", { user_id: user.id, method });
+  d.securityEvent("mfa.recovery_codes_renewed", { userId: user.id, detail: { method } });
   return codes;
 }
 
@@ -169,8 +133,7 @@ export async function startMfaLogin(d: Deps, user: Pick<User, "id" | "passwordVe
   const now = Date.now();
   const expiresAt = new Date(now + MFA_TOKEN_LIFETIME_S * 1000);
   await createChallenge(d.db, { idHash: mfaTokenHash(mfaToken), userId: user.id, passwordVersion: user.passwordVersion, now: new Date(now), expiresAt }, extra);
-  d.log.event("mfa_challenge_issued", { user_id: user.id });
-  recordEvent(d, "login.mfa_required", { userId: user.id });
+  d.securityEvent("login.mfa_required", { userId: user.id });
   return { mfaToken };
 }
 
@@ -194,29 +157,24 @@ export type OpenChallenge = Awaited<ReturnType<typeof openChallenge>>;
 export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: string; recovery_code?: string }): Promise<TokenPair> {
   await assertSecondFactorBudget(d, c.userId);
   const field = input.code === undefined ? "recovery_code" : "code";
-  const used = await consumeSecondFactor(d, c.userId, c.secret, input, c.idHash);
+  const used = await verifySecondFactor(d, { userId: c.userId, challenge: { idHash: c.idHash }, body: input, totpSecret: c.secret });
   const now = new Date();
-  if (!used) {
+  if (used.kind === "wrong") {
     const [counted] = await Promise.all([recordFailure(d.db, c.idHash, now), countWrongSecondFactor(d, c.userId)]);
-    d.log.event("mfa_verify_failed", { user_id: c.userId, method: field });
-    recordEvent(d, "mfa.failed", { userId: c.userId, detail: { method: field } });
+    d.securityEvent("mfa.failed", { userId: c.userId, detail: { method: field } });
     if (!counted) throw mfaTokenInvalid();
     throw invalidCode(field);
   }
   if (!(await spendChallenge(d.db, c.idHash, now))) throw mfaTokenInvalid();
   const extra = d.config.UPDATE_LAST_LOGIN ? [touchLastLoginStatement(d.db, c.userId, now)] : [];
   // The challenge carries the password version its password check saw: a reset since then kills it here too.
-  const pair = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion, mfaEnabled: true }, extra, ["pwd", used.method]);
-  if (!pair) throw mfaTokenInvalid();
+  const opened = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion, mfaEnabled: true }, extra, ["pwd", used.amr]);
+  if (!opened) throw mfaTokenInvalid();
   d.defer(rightSecondFactor(d, c.userId).catch((err: unknown) => d.log.event("failure_budget_reset_failed", { user_id: c.userId, error: String(err) })));
-  if (used.secret && (await isUnderOldKey(d.config, c.secret))) {
-    // Rotation: a secret under an older key moves to the current one at its next use.
-    d.defer(encryptSecret(d.config, c.userId, used.secret).then((fresh) => reencryptSecret(d.db, c.userId, c.secret, fresh)));
-  }
-  d.log.event("login", { user_id: c.userId, mfa: used.method });
-  if (used.method === "recovery_code") recordEvent(d, "mfa.recovery_code_used", { userId: c.userId, sessionId: sessionOf(pair) });
-  recordEvent(d, "login.succeeded", { userId: c.userId, sessionId: sessionOf(pair), detail: { method: used.method } });
-  return pair;
+  used.afterLogin?.(d);
+  if (used.amr === "recovery_code") d.securityEvent("mfa.recovery_code_used", { userId: c.userId, sessionId: opened.sessionId });
+  d.securityEvent("login.succeeded", { userId: c.userId, sessionId: opened.sessionId, detail: { method: used.amr } });
+  return opened.pair;
 }
 
 /**

@@ -1,13 +1,12 @@
 import { and, count, eq, gt, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../kernel/storage";
-import { credentialsChanged } from "../account/credentials";
-import { users } from "../account/schema";
-import { revokeUserSessionsStatement } from "../sessions/store";
+import { credentialsChanged, users } from "../users";
+import { revokeUserSessionsStatement } from "../sessions";
 import { mfaChallenges, mfaFactors, mfaRecoveryCodes } from "./schema";
 
 /** What a challenge may still do: not spent, not expired, fewer than 5 failures. */
-export const MAX_FAILURES = 5;
+const MAX_FAILURES = 5;
 const live = (idHash: string, now: Date) =>
   and(eq(mfaChallenges.idHash, idHash), isNull(mfaChallenges.spentAt), gt(mfaChallenges.expiresAt, now), lt(mfaChallenges.failures, MAX_FAILURES));
 

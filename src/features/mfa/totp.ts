@@ -4,7 +4,7 @@ import { renderSVG } from "uqr";
 import { randomToken, sha256Hex } from "../../kernel/crypto";
 
 /** RFC 6238 as every authenticator app does it: HMAC-SHA-1, 6 digits, 30-second steps. */
-export const TOTP = { digits: 6, period: 30, secretBytes: 20, window: 1 } as const;
+const TOTP = { digits: 6, period: 30, secretBytes: 20, window: 1 } as const;
 
 /** A new secret: 20 random bytes (RFC 4226's recommended length), used as raw HMAC key bytes. */
 export const newSecret = () => crypto.getRandomValues(new Uint8Array(TOTP.secretBytes));
@@ -13,13 +13,13 @@ export const newSecret = () => crypto.getRandomValues(new Uint8Array(TOTP.secret
 export const secretToBase32 = (secret: Uint8Array) => encodeBase32NoPadding(secret);
 export const secretFromBase32 = (text: string) => decodeBase32IgnorePadding(text.toUpperCase());
 
-export const stepAt = (ms: number) => Math.floor(ms / 1000 / TOTP.period);
+const stepAt = (ms: number) => Math.floor(ms / 1000 / TOTP.period);
 
 /** The code of one step (tests and the README's examples use it too). */
 export const totpAt = (secret: Uint8Array, step: number) => generateHOTP(secret, BigInt(step), TOTP.digits);
 
 /** What a user typed, without the spaces or dashes apps show ("123 456"). */
-export const normalizeTotp = (code: string) => code.replace(/[\s-]/g, "");
+const normalizeTotp = (code: string) => code.replace(/[\s-]/g, "");
 export const looksLikeTotp = (code: string) => /^\d{6}$/.test(normalizeTotp(code));
 
 /**
@@ -57,7 +57,7 @@ export function newRecoveryCode(): string {
 }
 
 /** Case, spaces and dashes do not matter when a code is typed back. */
-export const normalizeRecoveryCode = (code: string) => code.replace(/[\s-]/g, "").toLowerCase();
+const normalizeRecoveryCode = (code: string) => code.replace(/[\s-]/g, "").toLowerCase();
 
 /** The stored form of a recovery code, bound to its user. */
 export const recoveryCodeHash = (userId: number, code: string) => sha256Hex(`mfa-recovery:${userId}:${normalizeRecoveryCode(code)}`);

@@ -1,17 +1,15 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { AppError } from "../../kernel/errors";
 import { PASSWORD_MAX, passwordField } from "../../kernel/http/fields";
 import { readBoundedBody } from "../../kernel/http/json-body";
 import { classifyError } from "../../kernel/http/render-error";
 import type { AppEnv } from "../../kernel/http/types";
 import { MSG } from "../../kernel/messages";
 import { renderPage as render } from "../../kernel/pages/render";
-import { assertPasswordRules } from "../passwords/policy";
-import { PASSWORD_MSG } from "../passwords/messages";
+import { newPasswordProblems, PASSWORD_MSG } from "../passwords";
 import { RESET_MSG } from "./messages";
-import { DeadLinkPage, ProblemPage, ResetFormPage, SuccessPage, type FieldErrors } from "./pages";
-import { checkResetLink, confirmReset } from "./service";
+import { ResetDeadLinkPage, ResetProblemPage, ResetFormPage, SuccessPage, type ResetFieldErrors } from "./pages";
+import { attemptReset, resetLinkState } from "./service";
 
 /**
  * The worker's own password-reset page, where the mail links when PASSWORD_RESET_URL is
@@ -27,10 +25,7 @@ const PATH = "/reset-password/:uid/:token";
 const FORM_TYPE = "application/x-www-form-urlencoded";
 
 const deadLink = (c: Context<AppEnv>) =>
-  render(c, 400, <DeadLinkPage minutes={Math.max(1, Math.round(c.get("deps").config.PASSWORD_RESET_TIMEOUT / 60))} />);
-
-const isDeadLink = (err: unknown) => err instanceof AppError && err.code === "reset_link_invalid";
-const passwordRuleErrors = (err: unknown) => (err instanceof AppError && err.status === 400 ? err.field("password") : []);
+  render(c, 400, <ResetDeadLinkPage minutes={Math.max(1, Math.round(c.get("deps").config.PASSWORD_RESET_TIMEOUT / 60))} />);
 
 type FormBody = { ok: true; form: URLSearchParams } | { ok: false; status: 413 | 415 };
 
@@ -103,13 +98,9 @@ pages.openAPIRegistry.registerPath({
 export const pageRoutes = pages
   .get(PATH, async (c) => {
     const { uid, token } = c.req.param();
-    try {
-      const { user } = await checkResetLink(c.get("deps"), uid, token);
-      return render(c, 200, <ResetFormPage email={user.email} />);
-    } catch (err) {
-      if (isDeadLink(err)) return deadLink(c);
-      throw err;
-    }
+    const link = await resetLinkState(c.get("deps"), uid, token);
+    if (link.kind === "dead") return deadLink(c);
+    return render(c, 200, <ResetFormPage email={link.user.email} />);
   })
   .post(PATH, async (c) => {
     const { uid, token } = c.req.param();
@@ -118,53 +109,35 @@ export const pageRoutes = pages
     const body = await readForm(c.req.raw);
     if (!body.ok) {
       return body.status === 413
-        ? render(c, 413, <ProblemPage title={RESET_MSG.page.tooLargeTitle} message={RESET_MSG.page.tooLarge} back={back} />)
-        : render(c, 415, <ProblemPage title={RESET_MSG.page.unreadableTitle} message={RESET_MSG.page.unreadable} back={back} />);
+        ? render(c, 413, <ResetProblemPage title={RESET_MSG.page.tooLargeTitle} message={RESET_MSG.page.tooLarge} back={back} />)
+        : render(c, 415, <ResetProblemPage title={RESET_MSG.page.unreadableTitle} message={RESET_MSG.page.unreadable} back={back} />);
     }
 
     const password = cleanField(body.form, "password");
     const password2 = cleanField(body.form, "password2");
-    const errors: FieldErrors = { password: password.errors, password2: password2.errors };
+    const errors: ResetFieldErrors = { password: password.errors, password2: password2.errors };
     if (password.value !== undefined && password2.value !== undefined && password.value !== password2.value) {
       errors.password2.push(PASSWORD_MSG.mismatch);
     }
 
     if (password.value !== undefined && !errors.password2.length) {
-      try {
-        await confirmReset(d, uid, token, password.value);
-        return render(c, 200, <SuccessPage />);
-      } catch (err) {
-        if (isDeadLink(err)) return deadLink(c);
-        const rules = passwordRuleErrors(err);
-        if (!rules.length) throw err;
-        errors.password.push(...rules);
-      }
+      const outcome = await attemptReset(d, uid, token, password.value);
+      if (outcome.kind === "done") return render(c, 200, <SuccessPage />);
+      if (outcome.kind === "dead") return deadLink(c);
+      errors.password.push(...outcome.problems);
     }
 
     // Something to fix: only on a live link is the form worth showing again.
-    let user;
-    try {
-      ({ user } = await checkResetLink(d, uid, token));
-    } catch (err) {
-      if (isDeadLink(err)) return deadLink(c);
-      throw err;
-    }
+    const link = await resetLinkState(d, uid, token);
+    if (link.kind === "dead") return deadLink(c);
     // Report the password's rule failures together with a confirmation problem, not one at a time.
-    if (password.value !== undefined && !errors.password.length) {
-      try {
-        await assertPasswordRules(d, password.value, user);
-      } catch (err) {
-        const rules = passwordRuleErrors(err);
-        if (!rules.length) throw err;
-        errors.password.push(...rules);
-      }
-    }
-    return render(c, 400, <ResetFormPage email={user.email} errors={errors} />);
+    if (password.value !== undefined && !errors.password.length) errors.password.push(...(await newPasswordProblems(d, password.value, link.user)));
+    return render(c, 400, <ResetFormPage email={link.user.email} errors={errors} />);
   })
   .onError((err, c) => {
     // The app's renderer would answer JSON; a person gets a page, from the same classification.
     const e = classifyError(err, c.get("requestId"));
     return e.status === 503
-      ? render(c, 503, <ProblemPage title={RESET_MSG.page.unavailableTitle} message={RESET_MSG.page.unavailable} />)
-      : render(c, 500, <ProblemPage title={RESET_MSG.page.failedTitle} message={RESET_MSG.page.failed} />);
+      ? render(c, 503, <ResetProblemPage title={RESET_MSG.page.unavailableTitle} message={RESET_MSG.page.unavailable} />)
+      : render(c, 500, <ResetProblemPage title={RESET_MSG.page.failedTitle} message={RESET_MSG.page.failed} />);
   });

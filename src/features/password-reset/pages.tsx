@@ -1,6 +1,6 @@
 import { PASSWORD_MAX } from "../../kernel/http/fields";
 import { Page } from "../../kernel/pages/page";
-import { PASSWORD_RULES_HELP } from "../passwords/rules";
+import { PASSWORD_RULES_HELP } from "../passwords";
 
 /** What the page tells people about passwords: the server's own rules, then its limits. */
 const PAGE_PASSWORD_RULES: readonly string[] = [
@@ -9,7 +9,7 @@ const PAGE_PASSWORD_RULES: readonly string[] = [
   "Spaces at the start or end are removed.",
 ];
 
-export interface FieldErrors {
+export interface ResetFieldErrors {
   password: string[];
   password2: string[];
 }
@@ -37,7 +37,7 @@ function FieldError(props: { id: string; messages: string[] }) {
  * field; the first invalid field gets `autofocus`, so focus lands there without script.
  * Passwords are never written back into the page.
  */
-export function ResetFormPage(props: { email: string; errors?: FieldErrors }) {
+export function ResetFormPage(props: { email: string; errors?: ResetFieldErrors }) {
   const errors = props.errors ?? { password: [], password2: [] };
   const firstInvalid = FIELDS.find((f) => errors[f.name].length > 0)?.name;
   const hasErrors = firstInvalid !== undefined;
@@ -104,7 +104,7 @@ export function ResetFormPage(props: { email: string; errors?: FieldErrors }) {
 }
 
 /** An expired, used, superseded or tampered link: nothing to fill in, only the way forward. */
-export function DeadLinkPage(props: { minutes: number }) {
+export function ResetDeadLinkPage(props: { minutes: number }) {
   const minutes = `${props.minutes}\u00a0minute${props.minutes === 1 ? "" : "s"}`;
   return (
     <Page title="This link has expired or was already used" state="bad">
@@ -133,7 +133,7 @@ export function SuccessPage() {
 }
 
 /** A request the page cannot use (too large, not a form, server failure). */
-export function ProblemPage(props: { title: string; message: string; back?: string }) {
+export function ResetProblemPage(props: { title: string; message: string; back?: string }) {
   return (
     <Page title={props.title} state="bad">
       <p>{props.message}</p>

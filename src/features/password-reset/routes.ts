@@ -3,7 +3,7 @@ import { body, json, Msg, userErrors } from "../../kernel/http/openapi";
 import { clientIp, throttle } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
-import { assertPasswordsMatch } from "../passwords/messages";
+import { assertPasswordsMatch } from "../passwords";
 import { turnstileGuard, withTurnstileToken } from "../turnstile";
 import { RESET_MSG } from "./messages";
 import { pageRoutes } from "./page-routes";

@@ -1,7 +1,7 @@
 import type { Deps } from "../../kernel/deps";
-import { currentPasswordWrong } from "../account/messages";
-import type { User } from "../account/schema";
-import { assertBudgetLeft, countFailure, type FailureBudget } from "../failure-budgets/service";
+import { currentPasswordWrong } from "./messages";
+import type { User } from "../users";
+import { assertBudgetLeft, countFailure, type FailureBudget } from "../failure-budgets";
 import { verifyPassword } from "./hashing";
 
 /**
@@ -9,7 +9,7 @@ import { verifyPassword } from "./hashing";
  * endpoint that asks for one: otherwise each such endpoint is a password oracle of its own
  * (a stolen access token times the number of endpoints).
  */
-export const CURRENT_PASSWORD_BUDGET: FailureBudget = { kind: "current_password", limit: 5, windowMs: 60_000 };
+const CURRENT_PASSWORD_BUDGET: FailureBudget = { kind: "current_password", limit: 5, windowMs: 60_000 };
 
 /**
  * The only way an endpoint checks `current_password`: 429 while the account's budget is

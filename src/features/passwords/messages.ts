@@ -1,4 +1,4 @@
-import { nonFieldError } from "../../kernel/errors";
+import { fieldError, nonFieldError } from "../../kernel/errors";
 
 /** Django's validator messages and help texts (AUTH_PASSWORD_VALIDATORS), word for word. */
 export const PASSWORD_MSG = {
@@ -7,6 +7,7 @@ export const PASSWORD_MSG = {
   tooShort: (min: number) => `This password is too short. It must contain at least ${min} characters.`,
   tooCommon: "This password is too common.",
   entirelyNumeric: "This password is entirely numeric.",
+  currentPasswordWrong: "Your old password was entered incorrectly. Please enter it again.",
   help: (min: number): readonly string[] =>
     Object.freeze([
       "Your password can’t be too similar to your other personal information.",
@@ -20,3 +21,6 @@ export const PASSWORD_MSG = {
 export function assertPasswordsMatch(password: string, password2: string) {
   if (password !== password2) throw nonFieldError(PASSWORD_MSG.mismatch);
 }
+
+/** A wrong current password where an operation asks for it again (password change, MFA, e-mail change). */
+export const currentPasswordWrong = () => fieldError("current_password", PASSWORD_MSG.currentPasswordWrong);

@@ -27,13 +27,13 @@ import { parseScrypt, scryptParamsAllowed, MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_W
 export { parseScrypt, scryptParamsAllowed, MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_WORK, type ParsedScrypt, type ScryptParams };
 
 /** Derived key length in bytes (Django's dklen). */
-export const SCRYPT_KEY_LENGTH = 64;
+const SCRYPT_KEY_LENGTH = 64;
 
 const SALT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const utf8 = new TextEncoder();
 
 /** maxmem for node:crypto: enough for BoringSSL (128r(N+p+1)) and OpenSSL (128r(N+p+2)). */
-export function scryptMaxmem({ N, r, p }: ScryptParams): number {
+function scryptMaxmem({ N, r, p }: ScryptParams): number {
   return 128 * r * (N + p + 2);
 }
 

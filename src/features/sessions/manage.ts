@@ -1,5 +1,4 @@
 import type { Deps } from "../../kernel/deps";
-import { recordEvent } from "../audit/events";
 import { sessionNotFound } from "./messages";
 import { listLiveSessions, revokeAllUserSessions, revokeSessionStatement } from "./store";
 
@@ -34,14 +33,12 @@ export async function listSessions(d: Deps, userId: number, currentSid: string |
 export async function revokeOwnSession(d: Deps, userId: number, sessionId: string): Promise<void> {
   const revoked = await revokeSessionStatement(d.db, sessionId, "logout", new Date(), userId);
   if (revoked.length === 0) throw sessionNotFound();
-  d.log.event("session_revoked", { user_id: userId, session: sessionId, reason: "logout" });
-  recordEvent(d, "session.revoked", { userId, sessionId, detail: { reason: "logout" } });
+  d.securityEvent("session.revoked", { userId, sessionId, detail: { reason: "logout" } });
 }
 
 /** Signs the user out everywhere (tokens from before the move included), or everywhere else when `keepSid` names the caller's session. */
 export async function revokeAllSessions(d: Deps, userId: number, keepSid: string | undefined): Promise<number> {
   const count = await revokeAllUserSessions(d.db, userId, "logout_all", new Date(), keepSid);
-  d.log.event("sessions_revoked", { user_id: userId, count, kept_current: Boolean(keepSid) });
-  recordEvent(d, "session.revoked", { userId, detail: { reason: "logout_all", count, kept_current: Boolean(keepSid) } });
+  d.securityEvent("session.revoked", { userId, detail: { reason: "logout_all", count, kept_current: Boolean(keepSid) } });
   return count;
 }

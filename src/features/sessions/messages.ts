@@ -3,6 +3,8 @@ import { MSG } from "../../kernel/messages";
 
 export const SESSION_MSG = {
   loggedOut: "Logged out",
+  // The account app's word for a new session, whichever step opened it (password, MFA code).
+  loggedIn: "Login Success",
 } as const;
 
 /** simplejwt's JWTAuthentication wording. */

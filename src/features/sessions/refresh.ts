@@ -1,6 +1,6 @@
 import type { Deps } from "../../kernel/deps";
-import { isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
-import { tokenInvalid } from "../tokens/messages";
+import { isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens";
+import { tokenInvalid } from "../tokens";
 import { generationPair, locateRefreshToken, revokeFamily, sessionCreatedAfter, withinReuseWindow, type TokenPair } from "./service";
 import { findRefreshRecord, findSessionState, rotateRecordedToken, rotateSession, touchSession, type SessionState } from "./store";
 
@@ -117,5 +117,3 @@ async function refreshRecorded(d: Deps, claims: TokenClaims, raced = false): Pro
   if (!raced) return refreshRecorded(d, claims, true);
   throw tokenInvalid();
 }
-
-export type { TokenPair };

@@ -7,7 +7,6 @@ import { validationHook } from "../../kernel/http/validation";
 import { listSessions, revokeAllSessions, revokeOwnSession } from "./manage";
 import { SESSION_MSG } from "./messages";
 import { requireAccessToken } from "./require-auth";
-import { tokenViewRoutes } from "./token-routes";
 
 const Session = z
   .object({
@@ -74,5 +73,4 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       const revoked = await revokeAllSessions(c.get("deps"), user.id, keep);
       return c.json({ msg: SESSION_MSG.loggedOut, revoked }, 200);
     },
-  )
-  .route("/", tokenViewRoutes);
+  );

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { users } from "../account/schema";
+import { users } from "../users";
 
 /**
  * One row per login, whatever the number of refreshes: the live refresh token of a session

@@ -4,11 +4,10 @@ import { randomHex } from "../../kernel/crypto";
 import type { Deps } from "../../kernel/deps";
 import { AppError } from "../../kernel/errors";
 import { currentBookmark, startAtBookmark } from "../../kernel/storage";
-import type { User } from "../account/schema";
-import { recordEvent } from "../audit/events";
-import { findUserById } from "../account/store";
-import { deriveId, generationJti, isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens/jwt";
-import { bearerTokenInvalid, tokenBlacklisted, tokenInvalid } from "../tokens/messages";
+import { type User } from "../users";
+import { findUserById } from "../users";
+import { deriveId, generationJti, isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens";
+import { bearerTokenInvalid, tokenBlacklisted, tokenInvalid } from "../tokens";
 import {
   adoptSession,
   findRefreshRecord,
@@ -22,6 +21,12 @@ import {
 export interface TokenPair {
   refresh: string;
   access: string;
+}
+
+/** A session just opened: its first pair, and its id for the caller's events (nobody decodes the tokens for it). */
+export interface OpenedSession {
+  pair: TokenPair;
+  sessionId: string;
 }
 
 /** The earliest creation time (ms) a session may have and still be refreshed: SESSION_MAX_AGE, or no bound. */
@@ -60,7 +65,7 @@ export async function openSession(
   user: Pick<User, "id" | "passwordVersion" | "mfaEnabled">,
   extra: BatchItem<"sqlite">[] = [],
   amr?: string[],
-): Promise<TokenPair | null> {
+): Promise<OpenedSession | null> {
   const now = Date.now();
   const sessionId = randomHex(16);
   const created = await startSession(
@@ -79,13 +84,13 @@ export async function openSession(
   );
   // The bookmark of this write travels in the tokens (unchanged through rotations, so racers
   // still mint identical ones): a replica read with them sees at least this session.
-  return created ? generationPair(d, user.id, sessionId, 0, Math.floor(now / 1000), currentBookmark(), amr) : null;
+  if (!created) return null;
+  return { pair: await generationPair(d, user.id, sessionId, 0, Math.floor(now / 1000), currentBookmark(), amr), sessionId };
 }
 
 export async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
   await revokeSessionStatement(d.db, sessionId, reason, new Date());
-  d.log.event("session_revoked", { session: sessionId, user_id: userId, reason });
-  recordEvent(d, reason === "refresh_token_reuse" ? "refresh.reuse_detected" : "session.revoked", { userId, sessionId, detail: { reason } });
+  d.securityEvent(reason === "refresh_token_reuse" ? "refresh.reuse_detected" : "session.revoked", { userId, sessionId, detail: { reason } });
 }
 
 /**
@@ -109,14 +114,14 @@ function legacyTokenAlive(config: Config, user: User, claims: TokenClaims): bool
 }
 
 /** The session a simplejwt refresh token from before the move is adopted into: its generation 0. */
-export const legacySessionId = (claims: TokenClaims) => deriveId(claims.jti, "session");
+const legacySessionId = (claims: TokenClaims) => deriveId(claims.jti, "session");
 
 /**
  * A refresh token minted by simplejwt before the move has no session here. Once its user
  * checks out, it gets a session whose id derives from its jti, so racing first uses all
  * adopt it into the same session, where it is generation 0 and rotates like any other.
  */
-export async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims): Promise<SessionState | undefined> {
+async function adoptLegacyRefreshToken(d: Deps, claims: TokenClaims): Promise<SessionState | undefined> {
   const sessionId = legacySessionId(claims);
   const existing = await findSessionState(d.db, sessionId);
   if (existing) return existing;

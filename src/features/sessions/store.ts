@@ -2,8 +2,7 @@ import { and, desc, eq, gt, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { memo } from "../../kernel/memo";
 import type { Db } from "../../kernel/storage";
-import { credentialsChanged } from "../account/credentials";
-import { users } from "../account/schema";
+import { credentialsChanged, users } from "../users";
 import { refreshTokens, sessions } from "./schema";
 
 export interface NewSession {
@@ -268,7 +267,7 @@ export async function recordPasswordFailure(db: Db, sessionId: string, now: Date
  * Ends a session's refreshes but lets it live until its current access token expires: the
  * caller of a password change stays signed in for at most one access lifetime.
  */
-export function endSessionRefreshStatements(db: Db, sessionId: string, until: Date, onlyIf?: SQL) {
+function endSessionRefreshStatements(db: Db, sessionId: string, until: Date, onlyIf?: SQL) {
   return [db.update(sessions).set({ refreshable: false, expiresAt: until }).where(and(eq(sessions.id, sessionId), onlyIf))] as const;
 }
 
@@ -295,4 +294,37 @@ export async function deleteExpired(db: Db, before: Date, limit: number) {
     ),
   ]);
   return { refreshTokens: tokens.meta.changes, sessions: sess.meta.changes };
+}
+
+export interface NewPassword {
+  userId: number;
+  /** The password version the caller read: a reset link's, or the changing user's. */
+  expectedVersion: number;
+  hash: string;
+  now: Date;
+  reason: "password_changed" | "password_reset";
+  /** A password change keeps the caller's session until its access token expires. */
+  keep?: { sessionId: string; until: Date };
+}
+
+/**
+ * Sets a new password and ends the user's sessions in one D1 batch, so no failure between
+ * two calls can leave the old sessions alive. The password update is conditional on the
+ * version the caller saw: a reset link and a password change race on it and exactly one
+ * wins. The session writes apply only if this batch's hash is the one now stored, so a
+ * loser revokes nothing. Returns whether this call won.
+ */
+export async function replacePasswordEndingSessions(db: Db, p: NewPassword): Promise<boolean> {
+  const won = sql`exists (select 1 from ${users} where ${users.id} = ${p.userId} and ${users.password} = ${p.hash})`;
+  const [updated] = await db.batch([
+    db
+      .update(users)
+      .set({ password: p.hash, passwordVersion: p.expectedVersion + 1, passwordChangedAt: p.now, updatedAt: p.now })
+      .where(and(eq(users.id, p.userId), eq(users.passwordVersion, p.expectedVersion)))
+      .returning({ id: users.id }),
+    credentialsChanged(db, p.userId, p.reason, p.now, won),
+    revokeUserSessionsStatement(db, p.userId, p.reason, p.now, p.keep?.sessionId, won),
+    ...(p.keep ? endSessionRefreshStatements(db, p.keep.sessionId, p.keep.until, won) : []),
+  ]);
+  return updated.length === 1;
 }

@@ -1,7 +1,7 @@
 import { AppError, detailError } from "../../kernel/errors";
 
 /** simplejwt's wording, word for word: front ends match on it. */
-export const TOKEN_MSG = {
+const TOKEN_MSG = {
   notValidForAnyType: "Given token not valid for any token type",
   invalid: "Token is invalid or expired",
   wrongType: "Token has wrong type",

@@ -3,7 +3,7 @@ import { missingConfig, type Env } from "../../kernel/config";
 import { memo } from "../../kernel/memo";
 
 /** The guarded routes' names in TURNSTILE_ROUTES; `login` is /api/user/login/ (never /api/token/). */
-export const TURNSTILE_ROUTES = ["register", "reset", "verification", "email-start", "login"] as const;
+const TURNSTILE_ROUTES = ["register", "reset", "verification", "email-start", "login"] as const;
 export type TurnstileRoute = (typeof TURNSTILE_ROUTES)[number];
 
 const DEFAULT_ROUTES = "register,reset,verification,email-start";

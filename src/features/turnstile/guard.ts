@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { clientIp, throttle, type Limiter } from "../../kernel/http/throttle";
+import { clientIp, throttle } from "../../kernel/http/throttle";
+import type { Limiter } from "../../kernel/names";
 import type { AppEnv } from "../../kernel/http/types";
 import { turnstileConfig, type TurnstileRoute } from "./config";
 import { verifyTurnstile } from "./service";

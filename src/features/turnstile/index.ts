@@ -7,5 +7,10 @@
  */
 export { turnstileGuard } from "./guard";
 export { withTurnstileToken } from "./schemas";
-export { guards, turnstileConfig, type TurnstileRoute } from "./config";
+export { guards } from "./config";
 export { TURNSTILE_MSG } from "./messages";
+
+import type { Capability } from "../../kernel/capability";
+import { turnstileConfig as settings } from "./config";
+
+export const turnstileCapability = { name: "turnstile", settings } satisfies Capability;

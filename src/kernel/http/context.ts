@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { getConfig } from "../config";
-import { buildDeps } from "../deps";
+import type { LimiterSpec } from "../names";
+import { buildDeps, type SecurityEventSink } from "../deps";
 import { createLogger } from "../log";
 import { withRequestStorage, declareConsistency, type Consistency } from "../storage";
 import { throttle } from "./throttle";
@@ -12,40 +13,41 @@ import type { AppEnv } from "./types";
  * rather than signing anything with a bad key. The request id is set earlier, by
  * securityHeaders, so that even a CORS preflight answer carries it.
  */
-export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
-  const started = Date.now();
-  const requestId = c.get("requestId");
-  // A broken configuration throws the 503 AppError; the error renderer logs its reason.
-  const config = getConfig(c.env);
-  const log = createLogger(requestId, config.logKey);
-  const cf = (c.req.raw as { cf?: { country?: unknown } }).cf;
-  c.set(
-    "deps",
-    buildDeps(
-      c.env,
-      config,
-      log,
-      (task) => c.executionCtx.waitUntil(task),
-      {
-        ip: c.req.header("cf-connecting-ip")?.trim().slice(0, 64) || null,
-        userAgent: c.req.header("user-agent")?.slice(0, 256) ?? null,
-        country: typeof cf?.country === "string" ? cf.country : null,
-      },
-      (checks) => throttle(c, checks),
-    ),
-  );
-  try {
-    await withRequestStorage(c.env.DB, config.REVOCATION_CONSISTENCY === "strict", () => next());
-  } finally {
-    log.event("request", {
-      method: c.req.method,
-      route: c.req.routePath,
-      status: c.res.status,
-      latency_ms: Date.now() - started,
-      user_id: c.get("auth")?.user.id,
-    });
-  }
-});
+export const requestContext = (app: { limiters: Record<string, LimiterSpec>; sinks: readonly SecurityEventSink[] }) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const started = Date.now();
+    const requestId = c.get("requestId");
+    // A broken configuration throws the 503 AppError; the error renderer logs its reason.
+    const config = getConfig(c.env);
+    const log = createLogger(requestId, config.logKey);
+    c.set("limiters", app.limiters);
+    const cf = (c.req.raw as { cf?: { country?: unknown } }).cf;
+    c.set(
+      "deps",
+      buildDeps(c.env, config, {
+        log,
+        defer: (task) => c.executionCtx.waitUntil(task),
+        client: {
+          ip: c.req.header("cf-connecting-ip")?.trim().slice(0, 64) || null,
+          userAgent: c.req.header("user-agent")?.slice(0, 256) ?? null,
+          country: typeof cf?.country === "string" ? cf.country : null,
+        },
+        limit: (checks) => throttle(c, checks),
+        sinks: app.sinks,
+      }),
+    );
+    try {
+      await withRequestStorage(c.env.DB, { revocationReads: config.REVOCATION_CONSISTENCY === "strict" ? "primary" : "replica" }, () => next());
+    } finally {
+      log.event("request", {
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        latency_ms: Date.now() - started,
+        user_id: c.get("userId"),
+      });
+    }
+  });
 
 /** A route's D1 consistency, declared in its middleware list before anything reads (see kernel/storage.ts). */
 export const consistency = (level: Consistency) =>

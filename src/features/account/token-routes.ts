@@ -1,16 +1,13 @@
 import { consistency } from "../../kernel/http/context";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { body, Empty, json, notVerifiedTokenError, tokenErrors } from "../../kernel/http/openapi";
-import { clientIp, throttle, throttleLogin } from "../../kernel/http/throttle";
+import { clientIp, throttle } from "../../kernel/http/throttle";
+import { throttleLogin } from "./throttle-login";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
-import { TokenPair } from "../account/schemas";
-import { login } from "../account/service";
-import { MfaRequiredToken } from "../mfa/schemas";
-import { isMfaChallenge } from "../mfa/service";
-import { RefreshBody, RefreshResult, TokenObtainBody, VerifyBody } from "./schemas";
-import { refreshSession } from "./refresh";
-import { blacklistRefreshToken, checkToken } from "./service";
+import { MfaRequiredToken } from "../mfa";
+import { blacklistRefreshToken, checkToken, refreshSession, RefreshBody, RefreshResult, TokenObtainBody, TokenPairJson, TokenVerifyBody } from "../sessions";
+import { login } from "./service";
 
 /** simplejwt's four views, same paths, bodies and answers. */
 export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -22,13 +19,13 @@ export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       summary: "Obtain a token pair (simplejwt TokenObtainPairView)",
       middleware: [consistency("replica")] as const,
       request: body(TokenObtainBody),
-      responses: { 200: json(z.union([TokenPair, MfaRequiredToken]), "A new session's pair, or (MFA) an mfa_token for /api/user/mfa/verify/"), ...tokenErrors, ...notVerifiedTokenError },
+      responses: { 200: json(z.union([TokenPairJson, MfaRequiredToken]), "A new session's pair, or (MFA) an mfa_token for /api/user/mfa/verify/"), ...tokenErrors, ...notVerifiedTokenError },
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
       await throttleLogin(c, email);
       const result = await login(c.get("deps"), email, password);
-      return c.json(isMfaChallenge(result) ? { mfa_required: true as const, mfa_token: result.mfaToken } : result, 200);
+      return c.json(result.kind === "mfa" ? { mfa_required: true as const, mfa_token: result.challenge.mfaToken } : result.pair, 200);
     },
   )
   .openapi(
@@ -53,7 +50,7 @@ export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       tags: ["token"],
       summary: "Check a token's signature and claims",
       middleware: [consistency("revocation")] as const,
-      request: body(VerifyBody),
+      request: body(TokenVerifyBody),
       responses: { 200: json(Empty, "Valid"), ...tokenErrors },
     }),
     async (c) => {
