@@ -23,7 +23,7 @@ export function checkBudgets(budgets, { rows, sizes, skipped, coldStart }) {
     if (id.startsWith("_")) continue;
     const row = rows.find((r) => r.id === id);
     if (skipped[id]) {
-      lines.push({ what: `${id} CPU ms/req`, budget: spec.cpuMsPerRequest, status: "SKIPPED", why: skipped[id] });
+      lines.push({ what: `${id} CPU ms/req`, budget: spec.cpuMsPerRequest, status: "SKIPPED", why: `${skipped[id]}${spec.provisional ? "; budget provisional" : ""}` });
       continue;
     }
     if (!row) {
@@ -38,7 +38,7 @@ export function checkBudgets(budgets, { rows, sizes, skipped, coldStart }) {
       lines.push({ what: `${id} CPU ms/req`, budget: spec.cpuMsPerRequest, status: "FAIL", why: "no CPU figure (workerd not found under /proc?)" });
       continue;
     }
-    judge(`${id} CPU ms/req`, row.workerdCpuMsPerRequest, spec.cpuMsPerRequest, "ms");
+    judge(`${id} CPU ms/req${spec.provisional ? " (provisional budget: set it from this run's median x 1.25)" : ""}`, row.workerdCpuMsPerRequest, spec.cpuMsPerRequest, "ms");
   }
   for (const row of rows) {
     if (!(row.id in budgets.scenarios)) lines.push({ what: `${row.id} CPU ms/req`, measured: row.workerdCpuMsPerRequest, status: "FAIL", why: "no budget in bench/budgets.json" });
