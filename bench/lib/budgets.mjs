@@ -55,7 +55,7 @@ export function checkBudgets(budgets, { rows, sizes, skipped, coldStart }) {
 export function printBudgetCheck(result) {
   console.log(`Budget check (bench/budgets.json; fails above budget + ${Math.round(result.tolerance * 100)} %):`);
   for (const l of result.lines) {
-    const figures = l.measured != null ? `${l.measured} ${l.unit ?? ""} (budget ${l.budget}, limit ${l.limit})` : l.budget != null ? `(budget ${l.budget})` : "";
+    const figures = l.measured != null && l.budget != null ? `${l.measured} ${l.unit} (budget ${l.budget}, limit ${l.limit})` : l.measured != null ? `${l.measured}` : l.budget != null ? `(budget ${l.budget})` : "";
     console.log(`  ${l.status.padEnd(8)} ${l.what}: ${figures}${l.why ? ` - ${l.why}` : ""}`);
   }
   const skipped = result.lines.filter((l) => l.status === "SKIPPED").length;
