@@ -82,8 +82,40 @@ export function bundleComposition(metafilePath, root) {
     .map(([name, bytes]) => ({ name, bytes, kib: kib(bytes), share: Math.round((bytes / total) * 1000) / 10 }));
 }
 
+/**
+ * Minified bytes of the project's own code by capability: src/features/<cap>, src/kernel,
+ * and the rest of src/ (app.ts, index.ts, vendor). Wave-2 capabilities show up by themselves.
+ */
+export function bundleCapabilities(metafilePath, root) {
+  let meta;
+  try {
+    meta = JSON.parse(readFileSync(metafilePath, "utf8"));
+  } catch {
+    return null;
+  }
+  const byCap = new Map();
+  for (const out of Object.values(meta.outputs ?? {})) {
+    for (const [input, info] of Object.entries(out.inputs ?? {})) {
+      const rel = input.startsWith("/") ? relative(root, input) : input;
+      if (!rel.startsWith("src/")) continue;
+      const m = /^src\/features\/([^/]+)\//.exec(rel);
+      const key = m ? `features/${m[1]}` : rel.startsWith("src/kernel/") ? "kernel" : "src (app, index, vendor)";
+      byCap.set(key, (byCap.get(key) ?? 0) + info.bytesInOutput);
+    }
+  }
+  const total = [...byCap.values()].reduce((a, b) => a + b, 0);
+  return [...byCap.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, bytes]) => ({ name, bytes, kib: kib(bytes), share: Math.round((bytes / total) * 1000) / 10 }));
+}
+
 /** bench/bcrypt-worker.mjs (the bound: one verification of the configured hasher) bundled (minified, ESM) with the esbuild wrangler itself uses. */
 export async function buildBcryptWorker(root, outfile) {
+  return buildBenchWorker(root, join(root, "bench/bcrypt-worker.mjs"), outfile);
+}
+
+/** A bench-only worker (the hash bound, the bare Hono yardstick) bundled minified as ESM with wrangler's esbuild. */
+export async function buildBenchWorker(root, entry, outfile) {
   const require = createRequire(join(root, "package.json"));
   let esbuild;
   try {
@@ -92,7 +124,7 @@ export async function buildBcryptWorker(root, outfile) {
     esbuild = createRequire(join(root, "node_modules/wrangler/package.json"))("esbuild");
   }
   await esbuild.build({
-    entryPoints: [join(root, "bench/bcrypt-worker.mjs")],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     format: "esm",

@@ -12,7 +12,8 @@ function scenarioRequests(spec, tally) {
   let n = 0;
   const record = (status, body) => {
     tally.lastResponseAt = performance.now();
-    if (status >= 200 && status < 300) return;
+    // The 404 floor scenarios expect a 404: only other answers count as failures.
+    if (spec.expectStatus ? status === spec.expectStatus : status >= 200 && status < 300) return;
     tally.byStatus[status] = (tally.byStatus[status] ?? 0) + 1;
     if (tally.samples.length < MAX_SAMPLES) tally.samples.push({ status, body: String(body ?? "").slice(0, 400) });
   };
@@ -161,7 +162,7 @@ function rate(result, tally) {
   return result.duration > 0 ? result.requests.total / result.duration : 0;
 }
 
-function summarize(result, tally) {
+function summarize(result, tally, spec) {
   const pick = (o, keys) => Object.fromEntries(keys.map((k) => [k, o?.[k]]));
   return {
     duration: result.duration,
@@ -175,7 +176,8 @@ function summarize(result, tally) {
     errors: result.errors,
     timeouts: result.timeouts,
     mismatches: result.mismatches,
-    non2xx: result.non2xx,
+    // With an expected status (404 floor), "non2xx" counts the answers that were not it.
+    non2xx: spec.expectStatus ? Object.values(tally.byStatus).reduce((a, b) => a + b, 0) : result.non2xx,
     resets: result.resets,
     ok2xx: result["2xx"],
     statusCodeStats: result.statusCodeStats,
@@ -210,7 +212,7 @@ process.once("message", async (spec) => {
     tally.startedAt = performance.now();
     const result = await autocannon(spec.amount ? { ...base, amount: spec.amount, sampleInt: 100 } : { ...base, duration: spec.duration });
     process.send({ phase: "done" });
-    const summary = summarize(result, tally);
+    const summary = summarize(result, tally, spec);
     summary.warmup = warmup;
     process.send({ ok: true, summary }, () => process.exit(0));
   } catch (err) {

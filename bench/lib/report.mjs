@@ -22,7 +22,7 @@ export function markdownTable(rows) {
   return [head, ...body].join("\n");
 }
 
-export function printTable({ rows, sizes, composition, CONNECTIONS, DURATION, ROUNDS, cost, notes, workerdVersion, miniflareVersion, profile }) {
+export function printTable({ rows, sizes, composition, capabilities, coldStart, CONNECTIONS, DURATION, ROUNDS, cost, notes, workerdVersion, miniflareVersion, profile }) {
   console.log(`Results: autocannon -c ${CONNECTIONS}, ${ROUNDS} interleaved rounds of -d ${DURATION}s per time-boxed scenario, pipelining 1, bcrypt cost ${cost}, workerd ${workerdVersion} (Miniflare ${miniflareVersion})`);
   console.log(
     "req/s, p50, p99, workerd CPU: medians of the rounds. vs baseline: median of the per-round ratios (round i of a scenario against round i of its baseline, measured seconds apart). req/s: completed answers / elapsed s (bcrypt-bound rows: one round of a fixed number of requests per connection, see docs). workerd CPU ms/req: CPU of the workerd process (all threads) per answer. ratio by CPU: baseline's CPU ms/req / this row's, per round, median (the ratio again, less sensitive to other load). other CPU: highest share of the machine used by processes outside the benchmark in any round.\n",
@@ -78,6 +78,27 @@ export function printTable({ rows, sizes, composition, CONNECTIONS, DURATION, RO
         ["l", "r", "r"],
       ),
     );
+  }
+  if (capabilities?.length) {
+    console.log("\nMinified project code by capability (esbuild metafile, bytes before gzip):");
+    console.log(table(["src/", "KiB", "share of src"], capabilities.map((c) => [c.name, fmt(c.kib, 1), `${c.share}%`]), ["l", "r", "r"]));
+  }
+  if (coldStart) {
+    const o = coldStart.ours;
+    const h = coldStart.hono;
+    console.log(`\nCold start (a fresh workerd per launch, ${o.launches} launches each, alternating; medians):`);
+    console.log(
+      table(
+        ["worker", "spawn to ready ms", "workerd CPU to ready ms", "first answer ms", "first answer CPU ms", "warm answer ms"],
+        [
+          ["ours (GET /livez)", fmt(o.readyMs, 1), fmt(o.cpuAtReadyMs, 1), fmt(o.firstAnswerMs, 1), fmt(o.cpuFirstAnswerMs, 1), fmt(o.warmAnswerMs, 1)],
+          ["bare Hono", fmt(h.readyMs, 1), fmt(h.cpuAtReadyMs, 1), fmt(h.firstAnswerMs, 1), fmt(h.cpuFirstAnswerMs, 1), fmt(h.warmAnswerMs, 1)],
+        ],
+        ["l", "r", "r", "r", "r", "r"],
+      ),
+    );
+    const s = coldStart.summary;
+    console.log(`Our script's startup over bare Hono: ${fmt(s.startupCpuOverBareMs, 1)} ms of workerd CPU (${fmt(s.startupWallOverBareMs, 1)} ms wall); our first answer is ${fmt(s.firstAnswerOverWarmMs, 1)} ms slower than a warm one.`);
   }
   if (profile) {
     console.log(`\nCPU profile of the worker isolate during "${profile.scenario}" (${profile.sampledMs} ms sampled, ${profile.idleMs} ms idle; raw: ${profile.savedTo}):`);

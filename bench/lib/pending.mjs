@@ -1,0 +1,59 @@
+// Scenarios for the sign-in capabilities that land in wave 2 (passkeys, OIDC, passwordless
+// e-mail). Each one is in bench/budgets.json already; bench/run.mjs probes its first route
+// and, while that answers 404 (route not there, or the capability off), prints a SKIPPED
+// notice and reports no number for it: a skipped scenario never counts as passing.
+//
+// To finish one in wave 2: fill `prepare` (whatever the load needs, e.g. a software
+// authenticator's keys or a fake provider, made on the host) and add its `kind` to
+// bench/lib/load-child.mjs's scenarioRequests (the request maker: a sequence of autocannon
+// requests per iteration, e.g. options -> verify). Nothing else in run.mjs changes.
+
+/** Vars the worker gets so these capabilities are on in the bench (ignored until they exist). */
+export const PENDING_VARS = {
+  WEBAUTHN_RP_ID: "localhost",
+  WEBAUTHN_ORIGINS: "http://localhost:8787",
+  PASSWORDLESS: "login",
+  PASSWORDLESS_URL: "http://localhost:8787/passwordless",
+  // OIDC_PROVIDERS=bench, OIDC_BENCH_ISSUER/CLIENT_ID/CLIENT_SECRET: wave 2 adds them once the
+  // fake provider exists (it must listen before Miniflare starts, its URL being the issuer):
+  // a provider listed without an issuer could make the config refuse every request.
+};
+
+/**
+ * `probe`: the first request of the ceremony; 404 means "not there yet". `prepare(ctx)`:
+ * returns the spec.data for the load child, or null while the request maker is missing
+ * (then the scenario is skipped even if the route answers).
+ */
+export const PENDING_SCENARIOS = [
+  {
+    id: "passkey",
+    label: "passkey sign-in: POST /api/auth/passkey/options/ + verify/ (software authenticator)",
+    kind: "passkey",
+    path: "/api/auth/passkey/options/",
+    probe: { method: "POST", path: "/api/auth/passkey/options/", body: {} },
+    // wave 2: register one passkey per seeded user through /api/user/passkeys/register/ with a
+    // P-256 software authenticator (node:crypto), hand the keys to the load child, which signs
+    // each options' challenge into an AuthenticationResponseJSON for verify/.
+    prepare: null,
+  },
+  {
+    id: "oidc",
+    label: "OIDC sign-in: callback + code exchange (POST /api/auth/oidc/token/) against a local fake provider",
+    kind: "oidc",
+    path: "/api/auth/oidc/bench/callback",
+    probe: { method: "POST", path: "/api/auth/oidc/bench/start/", body: { redirect_uri: "http://localhost:8787/cb", code_challenge: "x".repeat(43) } },
+    // wave 2: a fake provider on the host (discovery, JWKS, token endpoint signing id_tokens
+    // with an RS256 key, userinfo), then per iteration start -> callback?code&state -> token/.
+    prepare: null,
+  },
+  {
+    id: "passwordless",
+    label: "passwordless: POST /api/auth/email/start/ + verify/ (code read from the fake mail API)",
+    kind: "passwordless",
+    path: "/api/auth/email/start/",
+    probe: { method: "POST", path: "/api/auth/email/start/", body: { email: "probe@example.com" } },
+    // wave 2: the mail stand-in (bench/lib/mail-server.mjs) keeps the last code per address;
+    // the load child starts, asks the host for the code over IPC (or a tiny HTTP lookup), verifies.
+    prepare: null,
+  },
+];
