@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/kernel/crypto";
 import { completeCallback, startAttempt } from "../../src/features/oidc/service";
 import { AppError } from "../../src/kernel/errors";
 import { routeFetch } from "../support/fake-oidc-fetch";
@@ -45,6 +47,10 @@ describe("a good sign-in", () => {
     expect(q.get("state")!.length).toBeGreaterThan(20);
     expect(q.get("nonce")!.length).toBeGreaterThan(20);
     expect(q.has("response_mode")).toBe(false);
+    // Kept 10 minutes, by the state's hash only.
+    const row = await env.DB.prepare("select expires_at - created_at as ttl from oidc_attempts where state_hash = ?").bind(sha256Hex(q.get("state")!)).first<{ ttl: number }>();
+    expect(row?.ttl).toBe(10 * 60 * 1000);
+    expect(await env.DB.prepare("select count(*) as n from oidc_attempts where state_hash = ?").bind(q.get("state")).first("n")).toBe(0);
   });
 
   it("asks for form_post when configured", async () => {
