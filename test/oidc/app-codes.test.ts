@@ -65,3 +65,17 @@ describe("app codes", () => {
     expect(await redeemAppCode(db, "", verifier, "sign_in")).toBeNull();
   });
 });
+
+describe("the daily cleanup", () => {
+  it("deletes expired attempts and app codes, and keeps live ones", async () => {
+    const { deleteExpiredOidcCeremonies } = await import("../../src/features/oidc/cleanup");
+    const live = await issued();
+    const past = Date.now() - 120_000;
+    const pkce = await frontEndPkce();
+    const dead = await issueAppCode(db, { purpose: "sign_in", challenge: pkce.challenge, userId: null, identity }, past);
+    await deleteExpiredOidcCeremonies(env as never);
+    const count = (code: string) => env.DB.prepare("select count(*) as n from oidc_app_codes where code_hash = ?").bind(sha256Hex(code)).first("n");
+    expect(await count(dead)).toBe(0);
+    expect(await count(live.code)).toBe(1);
+  });
+});

@@ -82,4 +82,15 @@ describe("the GitHub preset", () => {
     const { result } = await signInWith({ authorize: (url: string) => fake.authorize(url, octo, "access_denied") }, settings, provider, octo);
     expect(result).toMatchObject({ kind: "error", code: "access_denied" });
   });
+
+  it("ignores an iss parameter (GitHub has no issuer); the state still binds the provider", async () => {
+    const { fake, settings, provider } = github();
+    const { result } = await signInWith(
+      { authorize: async (url: string) => { const p = await fake.authorize(url, octo); p.set("iss", "https://github.com/login/oauth"); return p; } },
+      settings,
+      provider,
+      octo,
+    );
+    expect(result).toMatchObject({ kind: "identity", sub: "583231" });
+  });
 });

@@ -40,7 +40,7 @@ export async function findIdentity(db: Db, provider: string, subject: string): P
 }
 
 /** The daily cleanup: expired attempts and app codes, at most `limit` of each. */
-export async function deleteExpiredCeremonies(db: Db, before: Date, limit: number): Promise<number> {
+export async function deleteExpiredCeremonies(db: Db, before: Date, limit: number): Promise<{ oidc_attempts: number; oidc_app_codes: number }> {
   const [attempts, codes] = await db.batch([
     db
       .delete(oidcAttempts)
@@ -51,5 +51,5 @@ export async function deleteExpiredCeremonies(db: Db, before: Date, limit: numbe
       .where(sql`${oidcAppCodes.codeHash} in (select ${oidcAppCodes.codeHash} from ${oidcAppCodes} where ${lt(oidcAppCodes.expiresAt, before)} limit ${limit})`)
       .returning({ h: oidcAppCodes.codeHash }),
   ]);
-  return attempts.length + codes.length;
+  return { oidc_attempts: attempts.length, oidc_app_codes: codes.length };
 }
