@@ -35,9 +35,10 @@ export async function startFakeOidcServer({ port = 0, clientId, clientSecret, al
       const answer = (await github.handle(request.clone())) ?? (await oidc.handle(request)) ?? new Response("not found", { status: 404 });
       res.writeHead(answer.status, Object.fromEntries(answer.headers));
       res.end(Buffer.from(await answer.arrayBuffer()));
-    } catch {
-      // A misbehaviour of "unreachable": drop the connection.
-      res.destroy();
+    } catch (err) {
+      // A misbehaviour of "unreachable" drops the connection; anything else is the fake's own 500.
+      if (err instanceof TypeError && err.message === "fetch failed") res.destroy();
+      else res.writeHead(500, { "content-type": "text/plain" }).end(String(err));
     }
   });
   return { origin, oidc, github, close: () => new Promise((r) => server.close(r)) };
