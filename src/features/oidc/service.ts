@@ -251,7 +251,6 @@ const emailOf = (v: unknown): string | null => (typeof v === "string" && v.trim(
 // Control characters removed (they would end up in mails and pages), at most 200 characters.
 const nameOf = (v: unknown): string | null => {
   if (typeof v !== "string") return null;
-  // eslint-disable-next-line no-control-regex
   const clean = v.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim().slice(0, MAX_NAME);
   return clean || null;
 };
