@@ -1,0 +1,55 @@
+import { and, eq, lt, sql } from "drizzle-orm";
+import type { Db } from "../../kernel/storage";
+import { identities, oidcAppCodes, oidcAttempts, type Identity, type OidcAppCode, type OidcAttempt } from "./schema";
+
+export type NewAttempt = typeof oidcAttempts.$inferInsert;
+export type NewAppCode = typeof oidcAppCodes.$inferInsert;
+
+export async function saveAttempt(db: Db, attempt: NewAttempt): Promise<void> {
+  await db.insert(oidcAttempts).values(attempt);
+}
+
+/**
+ * Spends an attempt by deleting it: whatever the callback then finds wrong, the state is gone,
+ * and of two concurrent callbacks with one state exactly one gets the row. Expiry is judged by
+ * the caller on the returned row, so an expired state is spent too.
+ */
+export async function takeAttempt(db: Db, stateHash: string): Promise<OidcAttempt | undefined> {
+  const rows = await db.delete(oidcAttempts).where(eq(oidcAttempts.stateHash, stateHash)).returning();
+  return rows[0];
+}
+
+export async function saveAppCode(db: Db, code: NewAppCode): Promise<void> {
+  await db.insert(oidcAppCodes).values(code);
+}
+
+/** Spends an app code on any use, right or wrong (the caller checks verifier, purpose, expiry). */
+export async function takeAppCode(db: Db, codeHash: string): Promise<OidcAppCode | undefined> {
+  const rows = await db.delete(oidcAppCodes).where(eq(oidcAppCodes.codeHash, codeHash)).returning();
+  return rows[0];
+}
+
+/** The user an identity is linked to, if any. */
+export async function findIdentity(db: Db, provider: string, subject: string): Promise<Identity | undefined> {
+  const rows = await db
+    .select()
+    .from(identities)
+    .where(and(eq(identities.provider, provider), eq(identities.subject, subject)))
+    .limit(1);
+  return rows[0];
+}
+
+/** The daily cleanup: expired attempts and app codes, at most `limit` of each. */
+export async function deleteExpiredCeremonies(db: Db, before: Date, limit: number): Promise<{ oidc_attempts: number; oidc_app_codes: number }> {
+  const [attempts, codes] = await db.batch([
+    db
+      .delete(oidcAttempts)
+      .where(sql`${oidcAttempts.stateHash} in (select ${oidcAttempts.stateHash} from ${oidcAttempts} where ${lt(oidcAttempts.expiresAt, before)} limit ${limit})`)
+      .returning({ h: oidcAttempts.stateHash }),
+    db
+      .delete(oidcAppCodes)
+      .where(sql`${oidcAppCodes.codeHash} in (select ${oidcAppCodes.codeHash} from ${oidcAppCodes} where ${lt(oidcAppCodes.expiresAt, before)} limit ${limit})`)
+      .returning({ h: oidcAppCodes.codeHash }),
+  ]);
+  return { oidc_attempts: attempts.length, oidc_app_codes: codes.length };
+}
