@@ -1,10 +1,11 @@
-import { decodeCOSEPublicKey } from "@oslojs/webauthn";
+import { decodeCBORToNativeValue } from "@oslojs/cbor";
 import { base64url } from "../../kernel/crypto";
 import { COSE_EDDSA, COSE_ES256, COSE_RS256 } from "./options";
 
 /**
  * COSE public keys (RFC 9053) of the three algorithms the RP accepts, as WebCrypto keys.
- * @oslojs/webauthn decodes the CBOR; the checks of key type, curve and sizes are here, so a
+ * @oslojs/cbor decodes the map (as @oslojs/webauthn does for authenticatorData, which exports
+ * no decoder of a stored key); the checks of key type, curve and sizes are here, so a
  * key is usable (imported once at registration) before it is ever stored.
  */
 const KTY_OKP = 1;
@@ -21,8 +22,9 @@ const bytes = (v: unknown, length?: number): Uint8Array | null =>
 /** The key's parameters and the length of its CBOR encoding, or null when it is not CBOR. */
 export function decodeCoseKey(data: Uint8Array): { params: Params; size: number } | null {
   try {
-    const [key, size] = decodeCOSEPublicKey(data);
-    return { params: key.decoded as Params, size };
+    const [value, size] = decodeCBORToNativeValue(data, 4);
+    if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Uint8Array) return null;
+    return { params: value as Params, size };
   } catch {
     return null;
   }
