@@ -158,6 +158,16 @@ describe("passkey sign-in (discoverable)", () => {
       });
     });
 
+    it("of two concurrent assertions with one counter value (a clone) at most one passes", async () => {
+      const reg = await registered({ counter: 4 });
+      const { d } = deps();
+      const [a, b] = [await beginSignIn(d, config), await beginSignIn(d, config)];
+      const answers = [await reg.auth.get(a, reg.credential, { counter: 5 }), await reg.auth.get(b, reg.credential, { counter: 5 })];
+      const results = await Promise.all(answers.map((json) => finishSignIn(d, config, json)));
+      expect(results.map((r) => r.kind).sort()).toEqual(["ok", "refused"]);
+      expect(results.find((r) => r.kind === "refused")).toEqual({ kind: "refused", reason: "counter_regression" });
+    });
+
     it("ignores the counter of a backup-eligible (synced) passkey", async () => {
       const reg = await registered({ be: true, bs: true, counter: 10 });
       const { d, events } = deps();
