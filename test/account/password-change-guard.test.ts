@@ -28,8 +28,12 @@ describe("change password is not a password oracle", () => {
     for (let i = 0; i < 2; i++) expect((await change(other.access, `guess-b-${i}`)).status).toBe(400);
     const res = await change(other.access, GOOD_PASSWORD);
     expect(res.status).toBe(429);
-    expect(res.headers.get("retry-after")).toBe("60");
-    expect(res.body).toEqual({ errors: { detail: "Request was throttled. Expected available in 60 seconds.", code: "throttled" } });
+    // The rest of the budget's 60 s window, counted from the first wrong password (a loaded
+    // machine may take seconds to get here).
+    const wait = Number(res.headers.get("retry-after"));
+    expect(wait).toBeGreaterThanOrEqual(50);
+    expect(wait).toBeLessThanOrEqual(60);
+    expect(res.body).toEqual({ errors: { detail: `Request was throttled. Expected available in ${wait} seconds.`, code: "throttled" } });
     expect(await login(u.email)).toBeDefined();
   });
 

@@ -146,7 +146,7 @@ export async function cleanup() {
 
 /**
  * Starts the mail provider, Chromium, the migrations and `wrangler dev` (with `vars` besides
- * the mail provider's, a fresh signing key and PASSWORD_RESET_URL unset), and waits for all of
+ * the mail provider's, a fresh signing key, PUBLIC_URL at its own origin and PASSWORD_RESET_URL unset), and waits for all of
  * them. Returns what the suites use.
  */
 export async function start(vars = {}) {
@@ -163,7 +163,8 @@ export async function start(vars = {}) {
   state.browserStarting.catch(() => {}); // awaited (and reported) below
   log("applying migrations to fresh local D1s (users, audit log)");
   // Each database is its own SQLite file in the state directory: both can migrate at once.
-  const applyMigrations = (binding) => run([WRANGLER, "d1", "migrations", "apply", binding, "--local", "--persist-to", state.persist], { cwd: ROOT, env: childEnv }, 45_000);
+  // Ten migrations, each its own wrangler step: on a loaded machine they took over 45 s.
+  const applyMigrations = (binding) => run([WRANGLER, "d1", "migrations", "apply", binding, "--local", "--persist-to", state.persist], { cwd: ROOT, env: childEnv }, 100_000);
   const migrating = Promise.all([applyMigrations("DB"), applyMigrations("AUDIT_DB")]).then((all) => all.find((r) => r.status !== 0) ?? all[0]);
 
   log(`starting wrangler dev on ${origin}`);
@@ -171,8 +172,10 @@ export async function start(vars = {}) {
     MAIL_API_URL: `http://127.0.0.1:${state.mail.port}/emails`,
     MAIL_API_KEY: "test",
     JWT_SIGNING_KEY: randomBytes(48).toString("base64url"),
-    // Empty: config treats it as unset, so the mail links to the worker's own page.
+    // Empty: config treats it as unset, so the mail links to the worker's own page, which
+    // PUBLIC_URL places (as `npm run dev` does): without it those routes answer 503.
     PASSWORD_RESET_URL: "",
+    PUBLIC_URL: origin,
     ...vars,
   };
   const args = [WRANGLER, "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state.persist];

@@ -2,18 +2,23 @@ import type { Deps } from "../../kernel/deps";
 import { readPrimaryFromNowOn } from "../../kernel/storage";
 import { normalizeEmail } from "../../kernel/email";
 import { fieldErrors, findAppError, type FieldErrors } from "../../kernel/errors";
-import { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword, type HasherSpec } from "../passwords";
-import { assertPasswordsMatch, checkCurrentPassword } from "../passwords";
-import { assertPasswordRules, newPasswordProblems } from "../passwords";
+import {
+  assertPasswordRules,
+  assertPasswordsMatch,
+  checkCurrentPassword,
+  currentPasswordWrong,
+  hashPassword,
+  isCostlyHash,
+  newPasswordProblems,
+  verifyAgainstDummy,
+  verifyPassword,
+  type HasherSpec,
+} from "../passwords";
 import { assertMayGetTokens, sendVerificationAtRegistration, verifyLinkBase } from "../email-address";
 import { startMfaLogin, type MfaChallenge } from "../mfa";
-import { openSession, type TokenPair } from "../sessions";
-import { recordPasswordFailure } from "../sessions";
+import { openSession, recordPasswordFailure, replacePasswordEndingSessions, type TokenPair } from "../sessions";
+import { findUserByEmail, rehashStatement, touchLastLoginStatement, type User } from "../users";
 import { ACCOUNT_MSG, badCredentials, emailTaken } from "./messages";
-import { currentPasswordWrong } from "../passwords";
-import { replacePasswordEndingSessions } from "../sessions";
-import { findUserByEmail, rehashStatement, touchLastLoginStatement } from "../users";
-import { type User } from "../users";
 import type { RegisterBody } from "./schemas";
 import { insertUser } from "./store";
 

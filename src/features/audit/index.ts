@@ -6,7 +6,7 @@ import { auditRoutes } from "./routes";
 import { consumeEvents } from "./webhooks";
 
 const limiters = {
-  AUDIT_FAILURE_BUDGET: { namespace: 4001, limit: 10, period: 60, what: "audit events of failed logins written per account (past it: not written)" },
+  AUDIT_FAILURE_BUDGET: { namespace: 4001, limit: 10, period: 60, what: "audit events of failed logins written per account (past it the event is logged but not written; the request is not affected)" },
 } as const satisfies Record<string, LimiterSpec>;
 
 // The names this capability adds to the kernel's lists, so a typo in one fails the typecheck.

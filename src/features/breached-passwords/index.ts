@@ -1,10 +1,10 @@
 import type { Capability } from "../../kernel/capability";
 import type { Deps } from "../../kernel/deps";
-import { breachedPasswordsConfig } from "./config";
+import { breachedPasswordsConfig, breachedPasswordsFields } from "./config";
 import { BREACHED_MSG } from "./messages";
 import { isBreached } from "./service";
 
-export const breachedPasswordsCapability = { name: "breached-passwords", settings: breachedPasswordsConfig } satisfies Capability;
+export const breachedPasswordsCapability = { name: "breached-passwords", config: { shape: breachedPasswordsFields } } satisfies Capability;
 
 /**
  * The breached-password rule (CONTRACT "v3, part 2", Breached passwords; docs/breached-passwords.md),

@@ -53,7 +53,7 @@ export async function saveDecoyToken(db: Db, purpose: MailPurpose, tokenHash: st
 
 /**
  * What moves under a link of each purpose and kills it: any credentials change
- * (account/credentials.ts), or only a new password. A purpose not listed here (e-mail change,
+ * (users/credentials.ts), or only a new password. A purpose not listed here (e-mail change,
  * and any added later) dies with every credentials change.
  */
 const DIES_ONLY_WITH_PASSWORD: readonly MailPurpose[] = ["verify_email", "password_reset"];

@@ -4,7 +4,7 @@ import type { LimiterSpec } from "../../kernel/names";
 import { mfaRoutes } from "./routes";
 
 const limiters = {
-  MFA_VERIFY_USER_LIMITER: { namespace: 2001, limit: 10, period: 60, what: "MFA setup, confirm, disable, recovery codes per user (verify: the account's failure budget)" },
+  MFA_VERIFY_USER_LIMITER: { namespace: 2001, limit: 10, period: 60, what: "MFA setup, confirm, disable and recovery-code renewal per user (verify draws on the account's second-factor budget instead)" },
   MFA_VERIFY_IP_LIMITER: { namespace: 2002, limit: 30, period: 60, what: "mfa/verify per client IP" },
 } as const satisfies Record<string, LimiterSpec>;
 const events = ["login.mfa_required", "mfa.enabled", "mfa.disabled", "mfa.failed", "mfa.recovery_code_used", "mfa.recovery_codes_renewed"] as const;

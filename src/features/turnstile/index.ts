@@ -11,6 +11,6 @@ export { guards } from "./config";
 export { TURNSTILE_MSG } from "./messages";
 
 import type { Capability } from "../../kernel/capability";
-import { turnstileConfig as settings } from "./config";
+import { turnstileFields } from "./config";
 
-export const turnstileCapability = { name: "turnstile", settings } satisfies Capability;
+export const turnstileCapability = { name: "turnstile", config: { shape: turnstileFields } } satisfies Capability;
