@@ -38,11 +38,16 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    // wrangler.toml's [alias] for "zod" (zod without its locales), so the suite runs the zod
+    // the bundle deploys. Exact match: the stand-in's own "zod/v4" is the real package.
+    resolve: { alias: [{ find: /^zod$/, replacement: "/src/vendor/zod.ts" }] },
     test: {
       setupFiles: ["./test/support/setup.ts"],
       // Pre-bundled, sha2.js calls its helpers directly instead of through Vite's module
       // namespace getters: a 260,000-iteration PBKDF2 takes ~2 s here instead of ~10 s.
       deps: { optimizer: { ssr: { enabled: true, include: ["@noble/hashes/sha2.js"] } } },
+      // Transformed by Vite, so that its import of "zod" takes the alias above.
+      server: { deps: { inline: ["@hono/zod-openapi"] } },
       // The worker logs one JSON line per request; show them only for failing tests.
       silent: "passed-only" as const,
       testTimeout: 30_000,

@@ -70,9 +70,12 @@ for (const cap of capabilities as readonly Capability[]) if (cap.routes) app.rou
 app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 mountDocs(app);
 
+// Built once and rendered, not thrown: a 404 pays no stack capture and no trip through onError.
+const NOT_FOUND = detailError(404, MSG.notFound, "not_found");
+
 app.notFound((c) => {
   const allow = allowedMethods(app.routes, c.req.path);
-  if (allow.length === 0) throw detailError(404, MSG.notFound, "not_found");
+  if (allow.length === 0) return renderJsonError(c, NOT_FOUND);
   if (c.req.method === "OPTIONS") return c.body(null, 204, { Allow: [...allow, "OPTIONS"].join(", ") });
   throw detailError(405, MSG.methodNotAllowed(c.req.method), "method_not_allowed", { Allow: [...allow, "OPTIONS"].join(", ") });
 });

@@ -63,7 +63,8 @@ const mailerFor = memo((config: Config): Mailer | null => {
 export interface DepsParts {
   log: Logger;
   defer: Deps["defer"];
-  client: Deps["client"];
+  /** Called at most once, when a capability first reads `deps.client`. */
+  client: () => Deps["client"];
   limit: Deps["limit"];
   sinks: readonly SecurityEventSink[];
 }
@@ -85,7 +86,11 @@ export function buildDeps(env: Env, config: Config, { log, defer, client, limit,
     log,
     defer,
     afterAnswer,
-    client,
+    get client() {
+      const value = client();
+      Object.defineProperty(deps, "client", { value, enumerable: true });
+      return value;
+    },
     limit,
     auditDb,
     eventQueue: env.EVENT_QUEUE ?? null,

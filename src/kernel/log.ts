@@ -20,9 +20,14 @@ const keyText = memo((key: Uint8Array) => toHex(key));
 
 export function createLogger(requestId: string, key: Uint8Array): Logger {
   const secret = keyText(key);
+  // The line's head is built once per request, and fields are serialised as they are: no
+  // Date (Workers Logs and tail stamp every event) and no spread into a fresh object per line,
+  // the largest share of a 404's CPU in wave 1's profile.
+  const head = `{"level":"info","request_id":${JSON.stringify(requestId)},"event":`;
   return {
-    event(name, fields = {}) {
-      console.log(JSON.stringify({ ts: new Date().toISOString(), level: "info", event: name, request_id: requestId, ...fields }));
+    event(name, fields) {
+      const rest = fields ? JSON.stringify(fields) : "{}";
+      console.log(`${head}${JSON.stringify(name)}${rest.length > 2 ? "," + rest.slice(1) : "}"}`);
     },
     emailRef: (email) => sha256Hex(`${secret}\u0000${email.trim().toLowerCase()}`).slice(0, 16),
   };

@@ -51,8 +51,7 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
-      await throttleLogin(c, email);
-      const result = await login(c.get("deps"), email, password);
+      const result = await login(c.get("deps"), email, password, throttleLogin(c, email));
       if (result.kind === "mfa") return c.json({ mfa_required: true as const, mfa_token: result.challenge.mfaToken, msg: MFA_MSG.required }, 200);
       return c.json({ token: result.pair, msg: SESSION_MSG.loggedIn }, 200);
     },

@@ -64,11 +64,19 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair | nu
  */
 export type LoginResult = { kind: "session"; pair: TokenPair; sessionId: string } | { kind: "mfa"; challenge: MfaChallenge };
 
-export async function login(d: Deps, email: string, password: string): Promise<LoginResult> {
+/**
+ * `throttled` is the caller's rate-limit check, already under way: the account read runs
+ * beside it (one round trip instead of two in a row), but nothing is verified, and no answer
+ * is given, before it has passed. A 429 is answered as soon as it is known, whatever the read.
+ */
+export async function login(d: Deps, email: string, password: string, throttled: Promise<void> = Promise.resolve()): Promise<LoginResult> {
   const hasher = d.config;
   // Read wherever is nearest: the session insert below is conditional on the password
   // version and the account being active on the primary, so a stale row cannot let anyone in.
-  let user = await findUserByEmail(d.db, normalizeEmail(email));
+  const read = findUserByEmail(d.db, normalizeEmail(email));
+  read.catch(() => undefined); // a 429 leaves it unawaited
+  await throttled;
+  let user = await read;
   // An imported Django hash not yet re-hashed costs ~10x a bcrypt check, and its timing shows
   // (docs/security.md): bound how often anyone can make us pay it, per account. Past the
   // bound the login fails as a wrong password would, after the configured hasher's dummy

@@ -23,8 +23,7 @@ export const tokenViewRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
     }),
     async (c) => {
       const { email, password } = c.req.valid("json");
-      await throttleLogin(c, email);
-      const result = await login(c.get("deps"), email, password);
+      const result = await login(c.get("deps"), email, password, throttleLogin(c, email));
       return c.json(result.kind === "mfa" ? { mfa_required: true as const, mfa_token: result.challenge.mfaToken } : result.pair, 200);
     },
   )
