@@ -29,7 +29,7 @@ import {
  */
 export type PasskeyDeps = Pick<Deps, "db" | "log" | "securityEvent">;
 
-export const DEFAULT_PASSKEY_NAME = "Passkey";
+const DEFAULT_PASSKEY_NAME = "Passkey";
 
 /** The contract's passkey shape. */
 export function passkeyView(p: Passkey) {
