@@ -31,6 +31,8 @@ describe("passkeys are off without WEBAUTHN_RP_ID", () => {
         expect(res.body).toEqual(NOT_FOUND);
       }
     }
+    // MFA's status names no passkeys while they are off.
+    expect((await api("/api/user/mfa/", { token: u.access })).body).toEqual({ totp: false, recovery_codes_left: 0 });
   });
 
   it("answers 503 for invalid settings, as any bad configuration", async () => {
