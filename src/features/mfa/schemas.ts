@@ -36,7 +36,7 @@ export const PasswordAndCodeBody = z
 
 export const MfaVerifyBody = z
   .object({ mfa_token: tokenField().openapi({ example: "Xq3…", description: "Anything but a live mfa_token (whatever its length) is 401 token_not_valid, as simplejwt answers" }), code: codeField().optional(), recovery_code: recoveryCodeField().optional(), credential: z.unknown().optional() })
-  .openapi("MfaVerifyRequest", { description: "`mfa_token` and either `code` (TOTP) or `recovery_code`" });
+  .openapi("MfaVerifyRequest", { description: "`mfa_token` and either `code` (TOTP), `recovery_code` or `credential` (a passkey's AuthenticationResponseJSON, see /api/user/mfa/passkey/options/)" });
 
 /** What /api/user/login/ answers for a user with MFA (no token pair). */
 export const MfaRequired = z
