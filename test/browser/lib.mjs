@@ -173,6 +173,8 @@ export async function start(vars = {}) {
     JWT_SIGNING_KEY: randomBytes(48).toString("base64url"),
     // Empty: config treats it as unset, so the mail links to the worker's own page.
     PASSWORD_RESET_URL: "",
+    // Links to the worker's own pages are built from PUBLIC_URL only (never the Host header).
+    PUBLIC_URL: origin,
     ...vars,
   };
   const args = [WRANGLER, "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state.persist];
