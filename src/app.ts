@@ -9,6 +9,7 @@ import { failureBudgetsCapability } from "./features/failure-budgets";
 import { healthCapability } from "./features/health";
 import { mailedLinksCapability } from "./features/mailed-links";
 import { mfaCapability } from "./features/mfa";
+import { passkeysCapability } from "./features/passkeys";
 import { passwordResetCapability } from "./features/password-reset";
 import { passwordsCapability } from "./features/passwords";
 import { sessionsCapability } from "./features/sessions";
@@ -44,6 +45,7 @@ const own = [
   turnstileCapability,
   breachedPasswordsCapability,
   signInCapability,
+  passkeysCapability,
 ] as const;
 /** Every capability; the audit log takes the others' event types for its filter. */
 export const capabilities = [...own, auditCapability(eventTypesOf(own))] as const satisfies readonly Capability[];

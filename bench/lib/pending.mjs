@@ -8,6 +8,8 @@
 // bench/lib/load-child.mjs's scenarioRequests (the request maker: a sequence of autocannon
 // requests per iteration, e.g. options -> verify). Nothing else in run.mjs changes.
 
+import { preparePasskeys } from "./scenarios/passkey.mjs";
+
 /** Vars the worker gets so these capabilities are on in the bench (ignored until they exist). */
 export const PENDING_VARS = {
   WEBAUTHN_RP_ID: "localhost",
@@ -31,10 +33,7 @@ export const PENDING_SCENARIOS = [
     kind: "passkey",
     path: "/api/auth/passkey/options/",
     probe: { method: "POST", path: "/api/auth/passkey/options/", body: {} },
-    // wave 2: register one passkey per seeded user through /api/user/passkeys/register/ with a
-    // P-256 software authenticator (node:crypto), hand the keys to the load child, which signs
-    // each options' challenge into an AuthenticationResponseJSON for verify/.
-    prepare: null,
+    prepare: preparePasskeys, // bench/lib/scenarios/passkey.mjs
   },
   {
     id: "oidc",

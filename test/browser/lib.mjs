@@ -163,8 +163,7 @@ export async function start(vars = {}) {
   state.browserStarting.catch(() => {}); // awaited (and reported) below
   log("applying migrations to fresh local D1s (users, audit log)");
   // Each database is its own SQLite file in the state directory: both can migrate at once.
-  // Ten migrations, each its own wrangler step: on a loaded machine they took over 45 s.
-  const applyMigrations = (binding) => run([WRANGLER, "d1", "migrations", "apply", binding, "--local", "--persist-to", state.persist], { cwd: ROOT, env: childEnv }, 100_000);
+  const applyMigrations = (binding) => run([WRANGLER, "d1", "migrations", "apply", binding, "--local", "--persist-to", state.persist], { cwd: ROOT, env: childEnv }, 150_000);
   const migrating = Promise.all([applyMigrations("DB"), applyMigrations("AUDIT_DB")]).then((all) => all.find((r) => r.status !== 0) ?? all[0]);
 
   log(`starting wrangler dev on ${origin}`);

@@ -137,7 +137,7 @@ describe("passkey sign-in (discoverable)", () => {
         const json = await reg.auth.get(await beginSignIn(d, config), reg.credential, { counter });
         expect(await finishSignIn(d, config, json)).toEqual({ kind: "refused", reason: "counter_regression" });
       }
-      expect(events.filter((e) => e.name === "passkey_counter_regression")).toHaveLength(3);
+      expect(events.filter((e) => e.name === "passkey.counter_regression")).toHaveLength(3);
       expect((await storedRow(reg.passkey.id)).counter).toBe(10);
       const json = await reg.auth.get(await beginSignIn(d, config), reg.credential, { counter: 11 });
       expect((await finishSignIn(d, config, json)).kind).toBe("ok");
@@ -175,7 +175,7 @@ describe("passkey sign-in (discoverable)", () => {
         const json = await reg.auth.get(await beginSignIn(d, config), reg.credential, { counter });
         expect((await finishSignIn(d, config, json)).kind).toBe("ok");
       }
-      expect(events.some((e) => e.name === "passkey_counter_regression")).toBe(false);
+      expect(events.some((e) => e.name === "passkey.counter_regression")).toBe(false);
     });
   });
 });

@@ -14,7 +14,11 @@ export const db = getDb(env.DB);
 /** The service's deps, with the log lines kept so a test can read them. */
 export function deps() {
   const events: { name: string; fields: Record<string, unknown> }[] = [];
-  const d: PasskeyDeps = { db, log: { event: (name, fields = {}) => events.push({ name, fields }), emailRef: () => "ref" } };
+  const d: PasskeyDeps = {
+    db,
+    log: { event: (name, fields = {}) => events.push({ name, fields }), emailRef: () => "ref" },
+    securityEvent: (type, e) => events.push({ name: type, fields: { ...e } }),
+  };
   return { d, events };
 }
 

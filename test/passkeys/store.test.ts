@@ -1,7 +1,10 @@
+import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { webauthnCeremonies } from "../../src/features/passkeys/schema";
 import { countPasskeys, createCeremony, deleteExpiredCeremonies, deletePasskey, listPasskeys, renamePasskey, spendCeremony } from "../../src/features/passkeys/store";
+import { passkeysCapability } from "../../src/features/passkeys";
+import type { Env } from "../../src/kernel/config";
 import { randomHex } from "../../src/kernel/crypto";
 import { db, registered } from "./helpers";
 
@@ -29,5 +32,15 @@ describe("passkey store", () => {
     expect(await db.select().from(webauthnCeremonies).where(eq(webauthnCeremonies.challengeHash, old)).get()).toBeUndefined();
     expect(await spendCeremony(db, live)).toMatchObject({ purpose: "signin", userId: null });
     expect(await spendCeremony(db, live)).toBeNull();
+  });
+
+  it("the daily cron deletes expired ceremonies (the capability's daily job)", async () => {
+    const old = randomHex(32);
+    const live = randomHex(32);
+    await createCeremony(db, old, { purpose: "register", userId: null, expiresAt: new Date(Date.now() - 1) });
+    await createCeremony(db, live, { purpose: "register", userId: null, expiresAt: new Date(Date.now() + 60_000) });
+    await passkeysCapability.daily(env as unknown as Env);
+    expect(await spendCeremony(db, old)).toBeNull();
+    expect(await spendCeremony(db, live)).not.toBeNull();
   });
 });

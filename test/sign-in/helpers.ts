@@ -26,7 +26,7 @@ export function testDeps(o: { vars?: Record<string, string>; client?: Partial<De
   const d = buildDeps(e, config, {
     log: createLogger("test", config.logKey),
     defer: (task) => pending.push(task),
-    client: { ip: "203.0.113.7", userAgent: "Mozilla/5.0 (Test) Firefox/130", country: "NZ", ...o.client },
+    client: () => ({ ip: "203.0.113.7", userAgent: "Mozilla/5.0 (Test) Firefox/130", country: "NZ", ...o.client }),
     limit: async () => {},
     sinks: [(_, ev) => events.push({ type: ev.type, userId: ev.userId, sessionId: ev.sessionId, detail: ev.detail as Record<string, unknown> | undefined })],
   });

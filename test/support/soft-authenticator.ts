@@ -129,8 +129,12 @@ export interface CreateOverrides extends Overrides {
   counterStep?: number;
 }
 
+// Erasable TypeScript only (no parameter properties): the bench's Node imports this file as is.
 export class SoftAuthenticator {
-  constructor(readonly origin = "https://example.com") {}
+  readonly origin: string;
+  constructor(origin = "https://example.com") {
+    this.origin = origin;
+  }
 
   private async clientData(kind: "webauthn.create" | "webauthn.get", challenge: string, o: Overrides) {
     const c: Record<string, unknown> = { type: o.type ?? kind, challenge: o.challenge ?? challenge, origin: o.origin ?? this.origin };

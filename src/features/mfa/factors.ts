@@ -19,11 +19,13 @@ export interface FactorAttempt {
  * requests one wins) and names the access token's amr; `wrong` counts against the token and
  * the account (MFA does the counting); `not_applicable`: the body is not for this factor.
  */
-export type FactorResult = { kind: "ok"; amr: string; afterLogin?: (d: Deps) => void } | { kind: "wrong" } | { kind: "not_applicable" };
+export type FactorResult = { kind: "ok"; amr: string; afterLogin?: (d: Deps) => void } | { kind: "wrong"; field?: string; message?: string } | { kind: "not_applicable" };
 
 export interface SecondFactor {
   name: string;
   verify(d: Deps, attempt: FactorAttempt): Promise<FactorResult>;
+  /** What it adds to GET /api/user/mfa/ (e.g. "passkeys": <count>). */
+  status?(d: Deps, userId: number): Promise<Record<string, number>>;
 }
 
 const totp: SecondFactor = {
@@ -61,6 +63,8 @@ export function registerSecondFactor(factor: SecondFactor): void {
   if (factors.some((f) => f.name === factor.name)) throw new Error(`second factor ${factor.name} is registered twice`);
   factors.push(factor);
 }
+
+export const factorStatus = async (d: Deps, userId: number) => Object.assign({}, ...(await Promise.all(factors.map((f) => f.status?.(d, userId)))));
 
 /** The first factor the attempt is for decides; none: a wrong code. */
 export async function verifySecondFactor(d: Deps, attempt: FactorAttempt): Promise<FactorResult & { kind: "ok" | "wrong" }> {

@@ -28,7 +28,7 @@ export const mfaCapability = { name: "mfa", routes: mfaRoutes, limiters, events,
 // What other capabilities use (they import nothing else from this folder).
 export { MFA_MSG } from "./messages";
 export { MfaRequired, MfaRequiredToken } from "./schemas";
-export { resetMfa, startMfaLogin } from "./service";
+export { openChallenge, resetMfa, startMfaLogin } from "./service";
 export type { MfaChallenge } from "./service";
 export { registerSecondFactor } from "./factors";
 export type { SecondFactor } from "./factors";

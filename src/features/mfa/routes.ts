@@ -137,12 +137,12 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       },
     }),
     async (c) => {
-      const { mfa_token, code, recovery_code } = c.req.valid("json");
-      if (code === undefined && recovery_code === undefined) throw fieldError("code", MSG.required);
+      const { mfa_token, code, recovery_code, credential } = c.req.valid("json");
+      if (code === undefined && recovery_code === undefined && credential === undefined) throw fieldError("code", MSG.required);
       await throttle(c, [["MFA_VERIFY_IP_LIMITER", clientIp(c)]]);
       const d = c.get("deps");
       const challenge = await openChallenge(d, mfa_token);
-      const token = await finishMfaLogin(d, challenge, code !== undefined ? { code } : { recovery_code });
+      const token = await finishMfaLogin(d, challenge, code !== undefined ? { code } : recovery_code !== undefined ? { recovery_code } : { credential });
       return c.json({ token, msg: SESSION_MSG.loggedIn }, 200);
     },
   );

@@ -9,7 +9,7 @@ const RecoveryCodes = z.array(z.string()).openapi({
 });
 
 export const MfaStatus = z
-  .object({ totp: z.boolean(), recovery_codes_left: z.number().int() })
+  .object({ totp: z.boolean(), recovery_codes_left: z.number().int(), passkeys: z.number().int().optional() })
   .openapi("MfaStatus", { example: { totp: true, recovery_codes_left: 9 } });
 
 export const SetupBody = z.object({ current_password: passwordField() }).openapi("MfaSetupRequest");
@@ -35,8 +35,8 @@ export const PasswordAndCodeBody = z
   .openapi("MfaPasswordAndCodeRequest");
 
 export const MfaVerifyBody = z
-  .object({ mfa_token: tokenField().openapi({ example: "Xq3…", description: "Anything but a live mfa_token (whatever its length) is 401 token_not_valid, as simplejwt answers" }), code: codeField().optional(), recovery_code: recoveryCodeField().optional() })
-  .openapi("MfaVerifyRequest", { description: "`mfa_token` and either `code` (TOTP) or `recovery_code`" });
+  .object({ mfa_token: tokenField().openapi({ example: "Xq3…", description: "Anything but a live mfa_token (whatever its length) is 401 token_not_valid, as simplejwt answers" }), code: codeField().optional(), recovery_code: recoveryCodeField().optional(), credential: z.unknown().optional() })
+  .openapi("MfaVerifyRequest", { description: "`mfa_token` and either `code` (TOTP), `recovery_code` or `credential` (a passkey's AuthenticationResponseJSON, see /api/user/mfa/passkey/options/)" });
 
 /** What /api/user/login/ answers for a user with MFA (no token pair). */
 export const MfaRequired = z

@@ -1,11 +1,12 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Deps } from "../../kernel/deps";
+import { fieldError } from "../../kernel/errors";
 import { assertCurrentPassword } from "../passwords";
 import { touchLastLoginStatement, type User } from "../users";
 import { openSession, type TokenPair } from "../sessions";
 import { assertSecondFactorBudget, countWrongSecondFactor, rightSecondFactor } from "./guessing";
 import { alreadyEnabled, invalidCode, mfaTokenInvalid, noPendingSetup, notEnabled } from "./messages";
-import { verifySecondFactor } from "./factors";
+import { factorStatus, verifySecondFactor } from "./factors";
 import { assertMfaConfigured, decryptSecret, encryptSecret } from "./secrets";
 import {
   confirmFactor,
@@ -44,7 +45,7 @@ export interface MfaChallenge {
 export async function mfaStatus(d: Deps, user: User) {
   assertMfaConfigured(d.config);
   const [factor, left] = await Promise.all([findFactor(d.db, user.id), countUnusedRecoveryCodes(d.db, user.id)]);
-  return { totp: Boolean(factor?.confirmedAt), recovery_codes_left: factor?.confirmedAt ? left : 0 };
+  return { totp: Boolean(factor?.confirmedAt), recovery_codes_left: factor?.confirmedAt ? left : 0, ...(await factorStatus(d, user.id)) };
 }
 
 /** Step 1 of enrolment: a new secret, pending until confirmed; a new setup replaces a pending one. */
@@ -183,16 +184,16 @@ export type OpenChallenge = Awaited<ReturnType<typeof openChallenge>>;
  * only the one whose conditional update spends it gets the pair. The session's amr is the
  * first step's with the factor appended: ["pwd","otp"], ["fed","recovery_code"], ...
  */
-export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: string; recovery_code?: string }): Promise<TokenPair> {
+export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: string; recovery_code?: string; credential?: unknown }): Promise<TokenPair> {
   await assertSecondFactorBudget(d, c.userId);
   const field = input.code === undefined ? "recovery_code" : "code";
   const used = await verifySecondFactor(d, { userId: c.userId, challenge: { idHash: c.idHash }, body: input, totpSecret: c.secret });
   const now = new Date();
   if (used.kind === "wrong") {
     const [counted] = await Promise.all([recordFailure(d.db, c.idHash, now), countWrongSecondFactor(d, c.userId)]);
-    d.securityEvent("mfa.failed", { userId: c.userId, detail: { method: field } });
+    d.securityEvent("mfa.failed", { userId: c.userId, detail: { method: used.field ?? field } });
     if (!counted) throw mfaTokenInvalid();
-    throw invalidCode(field);
+    throw used.field && used.message ? fieldError(used.field, used.message) : invalidCode(field);
   }
   if (!(await spendChallenge(d.db, c.idHash, now))) throw mfaTokenInvalid();
   const extra = d.config.UPDATE_LAST_LOGIN ? [touchLastLoginStatement(d.db, c.userId, now)] : [];

@@ -5,7 +5,7 @@ import type { PasskeyConfig } from "./config";
  * The WebAuthn Level 3 JSON forms: what PublicKeyCredential.parseCreationOptionsFromJSON() and
  * parseRequestOptionsFromJSON() take, so a front end needs no library. Binary fields are base64url.
  */
-export interface CredentialDescriptorJSON {
+interface CredentialDescriptorJSON {
   type: "public-key";
   id: string;
   transports?: string[];
@@ -34,9 +34,9 @@ export const COSE_EDDSA = -8;
 export const COSE_ES256 = -7;
 export const COSE_RS256 = -257;
 /** In the order of preference the RP states them (EdDSA, ES256, RS256), as the contract lists them. */
-export const ALGORITHMS = [COSE_EDDSA, COSE_ES256, COSE_RS256] as const;
+const ALGORITHMS = [COSE_EDDSA, COSE_ES256, COSE_RS256] as const;
 
-export const CHALLENGE_BYTES = 32;
+const CHALLENGE_BYTES = 32;
 /** Both the timeout the browser gets and a ceremony's life in D1. */
 export const CEREMONY_TIMEOUT_MS = 300_000;
 

@@ -27,9 +27,9 @@ import {
  * The WebAuthn ceremonies, without HTTP: options out, a response in, a tagged result back.
  * The refusal's reason is for the log only; the routes answer one body for every refusal.
  */
-export type PasskeyDeps = Pick<Deps, "db" | "log">;
+export type PasskeyDeps = Pick<Deps, "db" | "log" | "securityEvent">;
 
-export const DEFAULT_PASSKEY_NAME = "Passkey";
+const DEFAULT_PASSKEY_NAME = "Passkey";
 
 /** The contract's passkey shape. */
 export function passkeyView(p: Passkey) {
@@ -61,8 +61,10 @@ async function spend(d: PasskeyDeps, c: ClientData, purpose: CeremonyPurpose, us
   return null;
 }
 
-function log(d: PasskeyDeps, outcome: Refused, ceremony: CeremonyPurpose, fields: Record<string, number> = {}) {
+function log(d: PasskeyDeps, outcome: Refused, ceremony: CeremonyPurpose, fields: { user_id?: number; passkey_id?: number } = {}) {
   d.log.event("passkey_refused", { ceremony, reason: outcome.reason, ...fields });
+  // A refused second step is MFA's mfa.failed; a sign-in by a known user's credential is theirs to see.
+  if (ceremony === "signin" && fields.user_id !== undefined) d.securityEvent("login.failed", { userId: fields.user_id, detail: { method: "passkey", reason: outcome.reason } });
   return outcome;
 }
 
@@ -142,7 +144,9 @@ async function finishAssertion(
   const checked = await checkAssertion(c, response, clientData, stored, purpose === "signin");
   if (checked.kind === "refused") {
     // A cloned authenticator is the one thing a counter can reveal: the operator hears of it.
-    if (checked.reason === "counter_regression") d.log.event("passkey_counter_regression", { ...fields, stored: passkey.counter });
+    if (checked.reason === "counter_regression") {
+      d.securityEvent("passkey.counter_regression", { userId: passkey.userId, detail: { id: passkey.id, stored: passkey.counter } });
+    }
     return log(d, checked, purpose, fields);
   }
   const updated = await recordAssertion(d.db, {

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, lt } from "drizzle-orm";
+import { and, asc, count, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../../kernel/storage";
 import { users } from "../users";
 import { passkeys, webauthnCeremonies, webauthnUserHandles, type CeremonyPurpose, type Passkey } from "./schema";
@@ -94,8 +94,21 @@ export async function renamePasskey(db: Db, userId: number, id: number, name: st
   return rows[0] ?? null;
 }
 
-/** Removes one of the user's passkeys; false when it is not theirs or not there. (The "last way in" rule is the caller's.) */
-export async function deletePasskey(db: Db, userId: number, id: number): Promise<boolean> {
-  const rows = await db.delete(passkeys).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId))).returning({ id: passkeys.id });
+export async function findPasskey(db: Db, userId: number, id: number): Promise<Passkey | undefined> {
+  return db.select().from(passkeys).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId))).get();
+}
+
+/**
+ * Removes one of the user's passkeys; false when it is not theirs or not there, or when the
+ * user would keep `keep` passkeys or fewer. The caller checks the "last way in" rule against
+ * the other ways; `keep` closes the race of two deletes of a user's last two passkeys (the
+ * count is read by the DELETE itself).
+ */
+export async function deletePasskey(db: Db, userId: number, id: number, keep = 0): Promise<boolean> {
+  const remaining = sql`(select count(*) from ${passkeys} where ${passkeys.userId} = ${userId}) > ${keep}`;
+  const rows = await db
+    .delete(passkeys)
+    .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId), keep > 0 ? remaining : undefined))
+    .returning({ id: passkeys.id });
   return rows.length === 1;
 }

@@ -32,7 +32,7 @@ export type Refusal =
 export type Refused = { kind: "refused"; reason: Refusal };
 export const refused = (reason: Refusal): Refused => ({ kind: "refused", reason });
 
-export const MAX_CREDENTIAL_ID_BYTES = 1023;
+const MAX_CREDENTIAL_ID_BYTES = 1023;
 const FLAG_BE = 0x08;
 const FLAG_BS = 0x10;
 
@@ -223,7 +223,7 @@ export async function checkAssertion(
   return { kind: "ok", counter, backedUp: ad.bs };
 }
 
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   let diff = 0;
   for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
