@@ -12,6 +12,7 @@ import { mfaCapability } from "./features/mfa";
 import { passwordResetCapability } from "./features/password-reset";
 import { passwordsCapability } from "./features/passwords";
 import { sessionsCapability } from "./features/sessions";
+import { signInCapability } from "./features/sign-in";
 import { tokensCapability } from "./features/tokens";
 import { turnstileCapability } from "./features/turnstile";
 import { eventTypesOf, limitersOf, type Capability } from "./kernel/capability";
@@ -42,6 +43,7 @@ const own = [
   failureBudgetsCapability,
   turnstileCapability,
   breachedPasswordsCapability,
+  signInCapability,
 ] as const;
 /** Every capability; the audit log takes the others' event types for its filter. */
 export const capabilities = [...own, auditCapability(eventTypesOf(own))] as const satisfies readonly Capability[];

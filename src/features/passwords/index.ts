@@ -26,7 +26,7 @@ function checkScrypt(c: Record<string, unknown>): string | undefined {
 export const passwordsCapability = { name: "passwords", config: { shape: config, check: checkScrypt } } satisfies Capability;
 
 // What other capabilities use (they import nothing else from this folder).
-export { hashPassword, isCostlyHash, verifyAgainstDummy, verifyPassword } from "./hashing";
+export { hashPassword, isCostlyHash, isSupportedHash, verifyAgainstDummy, verifyPassword } from "./hashing";
 export type { HasherSpec } from "./hashing";
 export { PASSWORD_MSG, assertPasswordsMatch, currentPasswordWrong } from "./messages";
 export { assertCurrentPassword, checkCurrentPassword } from "./current-password";

@@ -249,3 +249,9 @@ export async function authenticate(d: Deps, token: string): Promise<Authenticate
   if (claims.sid ? row.sessionUserId !== row.user.id || row.sessionRevokedAt : !legacyTokenAlive(d.config, row.user, claims)) throw bearerTokenInvalid();
   return { user: row.user, claims };
 }
+
+/** When the session was signed into (a refresh never moves it); null for another user's or an unknown session. */
+export async function findSessionSignedInAt(d: Deps, sessionId: string, userId: number): Promise<Date | null> {
+  const state = await findSessionState(d.db, sessionId);
+  return state && state.userId === userId ? state.createdAt : null;
+}
