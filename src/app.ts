@@ -9,6 +9,7 @@ import { failureBudgetsCapability } from "./features/failure-budgets";
 import { healthCapability } from "./features/health";
 import { mailedLinksCapability } from "./features/mailed-links";
 import { mfaCapability } from "./features/mfa";
+import { oidcCallbackRoutes, oidcCapability } from "./features/oidc";
 import { passwordResetCapability } from "./features/password-reset";
 import { passwordsCapability } from "./features/passwords";
 import { sessionsCapability } from "./features/sessions";
@@ -43,6 +44,7 @@ const own = [
   failureBudgetsCapability,
   turnstileCapability,
   breachedPasswordsCapability,
+  oidcCapability,
   signInCapability,
 ] as const;
 /** Every capability; the audit log takes the others' event types for its filter. */
@@ -64,6 +66,8 @@ if (settings.length) {
     await next();
   });
 }
+// The provider callback takes a browser's form POST (form_post): mounted before the JSON-only rule.
+app.route("/", oidcCallbackRoutes);
 app.use("/api/*", jsonBody());
 for (const cap of capabilities as readonly Capability[]) if (cap.routes) app.route("/", cap.routes);
 
