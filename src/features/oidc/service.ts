@@ -27,7 +27,7 @@ export interface StartInput {
 }
 
 /** What the callback knows of the attempt it spent: where to send the browser, and what start carried. */
-export interface AttemptInfo {
+interface AttemptInfo {
   provider: string;
   redirectUri: string;
   challenge: string;
@@ -36,7 +36,7 @@ export interface AttemptInfo {
   credentialsVersion: number | null;
 }
 
-export type CallbackErrorCode = "access_denied" | "provider_error" | "provider_unavailable" | "invalid_id_token";
+type CallbackErrorCode = "access_denied" | "provider_error" | "provider_unavailable" | "invalid_id_token";
 
 export type CallbackResult =
   /** Unknown, expired or spent state (or one of another provider): a 400 page, no redirect. */
