@@ -173,6 +173,8 @@ export async function start(vars = {}) {
     JWT_SIGNING_KEY: randomBytes(48).toString("base64url"),
     // Empty: config treats it as unset, so the mail links to the worker's own page.
     PASSWORD_RESET_URL: "",
+    // The worker's own address (links to its pages, a provider's redirect URI), as npm run dev sets it.
+    PUBLIC_URL: origin,
     ...vars,
   };
   const args = [WRANGLER, "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state.persist];
