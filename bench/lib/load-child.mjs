@@ -181,7 +181,8 @@ function summarize(result, tally, spec) {
     timeouts: result.timeouts,
     mismatches: result.mismatches,
     // With an expected status (404 floor), "non2xx" counts the answers that were not it.
-    non2xx: spec.expectStatus ? Object.values(tally.byStatus).reduce((a, b) => a + b, 0) : result.non2xx,
+    // A request maker that judges each answer itself (tally.ownVerdict: OIDC's callback succeeds with a 303) counts its own.
+    non2xx: spec.expectStatus || tally.ownVerdict ? Object.values(tally.byStatus).reduce((a, b) => a + b, 0) : result.non2xx,
     resets: result.resets,
     ok2xx: result["2xx"],
     statusCodeStats: result.statusCodeStats,

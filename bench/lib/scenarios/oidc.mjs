@@ -34,6 +34,8 @@ export function oidcRequests(spec, tally, record) {
   const tokens = [];
   let ip = 0;
   tally.starts = tally.callbacks = tally.exchanges = tally.authorizeFailed = 0;
+  // The callback's success is a 303 (autocannon counts it as non-2xx): record() judges every answer.
+  tally.ownVerdict = true;
   const clientIp = () => `10.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip++ & 255}`;
 
   async function consent(authorizeUrl, verifier) {

@@ -47,20 +47,31 @@ type Resolved = { purpose: AppCodePurpose; userId: number };
 
 async function resolveSignIn(d: Deps, r: IdentityResult): Promise<Resolved | AccountRefusal> {
   const linked = await findIdentity(d.db, r.provider, r.sub);
-  if (linked) {
-    const user = await findUserById(d.db, linked.userId);
-    return user?.isActive ? { purpose: "sign_in", userId: user.id } : "account_disabled";
-  }
+  if (linked) return signInAs(d, linked.userId);
   if (!r.emailVerified || !r.email || !LOOKS_LIKE_EMAIL.test(r.email)) return "email_not_verified";
   // Any letter case, as at login. Never linked here: the user signs in another way and links.
-  if (await findUserByEmail(d.db, r.email)) return "link_required";
+  if (await findUserByEmail(d.db, r.email)) return linkedMeanwhile(d, r);
   if (!r.attempt.tc) return "terms_required";
   const made = await createAccountWithoutPassword(d, { email: r.email, name: r.name, tc: true, method: "oidc", provider: r.provider });
   // A registration of the same address won the race: still never linked automatically.
-  if (made.kind === "exists") return "link_required";
+  if (made.kind === "exists") return linkedMeanwhile(d, r);
   const { identity } = await linkIdentity(d.db, { userId: made.user.id, provider: r.provider, subject: r.sub, email: r.email });
   if (identity.userId === made.user.id) d.securityEvent("identity.linked", { userId: made.user.id, detail: { provider: r.provider } });
   return { purpose: "sign_in", userId: identity.userId };
+}
+
+async function signInAs(d: Deps, userId: number): Promise<Resolved | AccountRefusal> {
+  const user = await findUserById(d.db, userId);
+  return user?.isActive ? { purpose: "sign_in", userId: user.id } : "account_disabled";
+}
+
+/**
+ * The address is taken. Only if this very identity was linked since the first look (the same
+ * person's sign-up in another tab won the race) does it sign in; otherwise link_required.
+ */
+async function linkedMeanwhile(d: Deps, r: IdentityResult): Promise<Resolved | AccountRefusal> {
+  const linked = await findIdentity(d.db, r.provider, r.sub);
+  return linked ? signInAs(d, linked.userId) : "link_required";
 }
 
 async function resolveLink(d: Deps, r: IdentityResult): Promise<Resolved | AccountRefusal> {
