@@ -18,7 +18,7 @@ afterEach(() => {
 });
 
 const ageSessions = (email: string, seconds: number) =>
-  env.DB.prepare("UPDATE sessions SET created_at = created_at - ? WHERE user_id = (SELECT id FROM users WHERE lower(email) = lower(?))").bind(seconds * 1000, email).run();
+  env.DB.prepare("UPDATE sessions SET created_at = created_at - ?1, auth_time = auth_time - ?1 WHERE user_id = (SELECT id FROM users WHERE lower(email) = lower(?2))").bind(seconds * 1000, email).run();
 
 async function link(token: string, current_password?: string) {
   const who = personAt("link");
