@@ -10,6 +10,7 @@ import { healthCapability } from "./features/health";
 import { mailedLinksCapability } from "./features/mailed-links";
 import { mfaCapability } from "./features/mfa";
 import { passkeysCapability } from "./features/passkeys";
+import { oidcCapability } from "./features/oidc";
 import { passwordResetCapability } from "./features/password-reset";
 import { passwordsCapability } from "./features/passwords";
 import { sessionsCapability } from "./features/sessions";
@@ -44,6 +45,7 @@ const own = [
   failureBudgetsCapability,
   turnstileCapability,
   breachedPasswordsCapability,
+  oidcCapability,
   signInCapability,
   passkeysCapability,
 ] as const;
@@ -66,6 +68,8 @@ if (settings.length) {
     await next();
   });
 }
+// Routes a browser posts a form to (a provider's form_post callback) come before the JSON-only rule.
+for (const cap of capabilities as readonly Capability[]) if (cap.formRoutes) app.route("/", cap.formRoutes);
 app.use("/api/*", jsonBody());
 for (const cap of capabilities as readonly Capability[]) if (cap.routes) app.route("/", cap.routes);
 

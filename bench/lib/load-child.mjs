@@ -3,6 +3,7 @@
 // the worker, and sends back a summary plus samples of any non-2xx answer.
 import autocannon from "autocannon";
 import { passkeyRequests } from "./scenarios/passkey.mjs";
+import { oidcRequests } from "./scenarios/oidc.mjs";
 
 const MAX_SAMPLES = 5;
 
@@ -152,6 +153,8 @@ function scenarioRequests(spec, tally) {
 
     case "passkey":
       return passkeyRequests(d, onResponse);
+    case "oidc":
+      return oidcRequests(spec, tally, record);
 
     default:
       throw new Error(`unknown scenario kind ${spec.kind}`);
@@ -181,7 +184,8 @@ function summarize(result, tally, spec) {
     timeouts: result.timeouts,
     mismatches: result.mismatches,
     // With an expected status (404 floor), "non2xx" counts the answers that were not it.
-    non2xx: spec.expectStatus ? Object.values(tally.byStatus).reduce((a, b) => a + b, 0) : result.non2xx,
+    // A request maker that judges each answer itself (tally.ownVerdict: OIDC's callback succeeds with a 303) counts its own.
+    non2xx: spec.expectStatus || tally.ownVerdict ? Object.values(tally.byStatus).reduce((a, b) => a + b, 0) : result.non2xx,
     resets: result.resets,
     ok2xx: result["2xx"],
     statusCodeStats: result.statusCodeStats,

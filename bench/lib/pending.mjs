@@ -1,3 +1,4 @@
+import { startBenchProvider } from "./scenarios/oidc.mjs";
 // Scenarios for the sign-in capabilities that land in wave 2 (passkeys, OIDC, passwordless
 // e-mail). Each one is in bench/budgets.json already; bench/run.mjs probes its first route
 // and, while that answers 404 (route not there, or the capability off), prints a SKIPPED
@@ -16,9 +17,8 @@ export const PENDING_VARS = {
   WEBAUTHN_ORIGINS: "http://localhost:8787",
   PASSWORDLESS: "login",
   PASSWORDLESS_URL: "http://localhost:8787/passwordless",
-  // OIDC_PROVIDERS=bench, OIDC_BENCH_ISSUER/CLIENT_ID/CLIENT_SECRET: wave 2 adds them once the
-  // fake provider exists (it must listen before Miniflare starts, its URL being the issuer):
-  // a provider listed without an issuer could make the config refuse every request.
+  // The fake provider listens before Miniflare starts: its URL is the issuer (bench/lib/scenarios/oidc.mjs).
+  ...(await startBenchProvider()),
 };
 
 /**
@@ -37,13 +37,12 @@ export const PENDING_SCENARIOS = [
   },
   {
     id: "oidc",
-    label: "OIDC sign-in: callback + code exchange (POST /api/auth/oidc/token/) against a local fake provider",
+    label: "OIDC sign-in: start + callback + code exchange (POST /api/auth/oidc/token/) against a local fake provider",
     kind: "oidc",
-    path: "/api/auth/oidc/bench/callback",
+    path: "/api/auth/oidc/bench/start/",
     probe: { method: "POST", path: "/api/auth/oidc/bench/start/", body: { redirect_uri: "http://localhost:8787/cb", code_challenge: "x".repeat(43) } },
-    // wave 2: a fake provider on the host (discovery, JWKS, token endpoint signing id_tokens
-    // with an RS256 key, userinfo), then per iteration start -> callback?code&state -> token/.
-    prepare: null,
+    // The request maker is bench/lib/scenarios/oidc.mjs: start -> (the fake consents) -> callback -> token/.
+    prepare: async () => ({}),
   },
   {
     id: "passwordless",

@@ -11,6 +11,8 @@ import type { ConfigPart, LimiterSpec } from "./names";
 export interface Capability {
   name: string;
   routes?: OpenAPIHono<AppEnv, any, any>;
+  /** Routes a browser reaches with a form (a provider's form_post callback): mounted before the JSON-only body rule. */
+  formRoutes?: OpenAPIHono<AppEnv, any, any>;
   limiters?: Record<string, LimiterSpec>;
   /** The security event types it records (d.securityEvent). */
   events?: readonly string[];

@@ -174,6 +174,7 @@ export async function start(vars = {}) {
     // Empty: config treats it as unset, so the mail links to the worker's own page, which
     // PUBLIC_URL places (as `npm run dev` does): without it those routes answer 503.
     PASSWORD_RESET_URL: "",
+    // The worker's own address (links to its pages, a provider's redirect URI), as npm run dev sets it.
     PUBLIC_URL: origin,
     ...vars,
   };

@@ -5,10 +5,11 @@
 // setup failed. Screenshots go to test-artifacts/.
 import * as emailPages from "./email-pages.mjs";
 import { cleanup, log, results, start, wranglerOutput } from "./lib.mjs";
+import * as oidc from "./oidc.mjs";
 import * as passkeys from "./passkeys.mjs";
 import * as resetPage from "./reset-page.mjs";
 
-const SUITES = { "reset-page": resetPage, "email-pages": emailPages, passkeys };
+const SUITES = { "reset-page": resetPage, "email-pages": emailPages, passkeys, oidc };
 const OVERALL_MS = 360_000;
 
 const wanted = process.argv.slice(2);

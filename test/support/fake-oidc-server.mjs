@@ -41,7 +41,7 @@ export async function startFakeOidcServer({ port = 0, clientId, clientSecret, al
       else res.writeHead(500, { "content-type": "text/plain" }).end(String(err));
     }
   });
-  return { origin, oidc, github, close: () => new Promise((r) => server.close(r)) };
+  return { origin, oidc, github, server, close: () => new Promise((r) => server.close(r)) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

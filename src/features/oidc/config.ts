@@ -2,8 +2,8 @@ import { missingConfig } from "../../kernel/config";
 import { memo } from "../../kernel/memo";
 
 /** The id_token algorithms an operator may pin; anything else (none, HMAC) is refused by construction. */
-export const ID_TOKEN_ALGS = ["RS256", "PS256", "ES256", "EdDSA"] as const;
-export type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
+const ID_TOKEN_ALGS = ["RS256", "PS256", "ES256", "EdDSA"] as const;
+type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
 
 interface ProviderBase {
   /** As in OIDC_PROVIDERS and the routes' {provider}: [a-z0-9]{1,32}. */

@@ -1,4 +1,4 @@
-import { AppError, fieldError, nonFieldError } from "../../kernel/errors";
+import { AppError, nonFieldError } from "../../kernel/errors";
 
 /** The contract's wording for provider sign-in ("Social and OIDC sign-in"), word for word. */
 export const OIDC_MSG = {
@@ -10,8 +10,6 @@ export const OIDC_MSG = {
   invalidState: "This sign-in attempt is not valid or has expired.",
 } as const;
 
-export const redirectNotAllowed = () => fieldError("redirect_uri", OIDC_MSG.redirectNotAllowed);
-export const invalidChallenge = () => fieldError("code_challenge", OIDC_MSG.invalidChallenge);
 export const providerUnavailable = () =>
   new AppError(503, "provider_unavailable", { detail: OIDC_MSG.providerUnavailable, code: "provider_unavailable" });
 export const invalidAppCode = () => nonFieldError(OIDC_MSG.invalidCode);

@@ -25,6 +25,8 @@ export const oidcAttempts = sqliteTable(
     tc: integer("tc", { mode: "boolean" }).notNull().default(false),
     /** Set for a link attempt: the user whose session started it. */
     linkUserId: integer("link_user_id").references(() => users.id, { onDelete: "cascade" }),
+    /** For a link: users.credentials_version at start; a credentials change since kills the attempt. */
+    credentialsVersion: integer("credentials_version"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },
@@ -49,6 +51,8 @@ export const oidcAppCodes = sqliteTable(
     email: text("email"),
     emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
     name: text("name"),
+    /** For a link: users.credentials_version at start, compared again when the code is redeemed. */
+    credentialsVersion: integer("credentials_version"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },

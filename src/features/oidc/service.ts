@@ -22,18 +22,21 @@ export interface StartInput {
   tc?: boolean;
   /** Set for a link attempt: the user whose (recently signed-in) session starts it. */
   linkUserId?: number | null;
+  /** For a link: the user's credentials_version now (a credentials change before the link completes kills it). */
+  credentialsVersion?: number | null;
 }
 
 /** What the callback knows of the attempt it spent: where to send the browser, and what start carried. */
-export interface AttemptInfo {
+interface AttemptInfo {
   provider: string;
   redirectUri: string;
   challenge: string;
   tc: boolean;
   linkUserId: number | null;
+  credentialsVersion: number | null;
 }
 
-export type CallbackErrorCode = "access_denied" | "provider_error" | "provider_unavailable" | "invalid_id_token";
+type CallbackErrorCode = "access_denied" | "provider_error" | "provider_unavailable" | "invalid_id_token";
 
 export type CallbackResult =
   /** Unknown, expired or spent state (or one of another provider): a 400 page, no redirect. */
@@ -82,6 +85,7 @@ export async function startAttempt(db: Db, settings: OidcSettings, provider: Pro
     challenge: input.codeChallenge,
     tc: input.tc === true,
     linkUserId: input.linkUserId ?? null,
+    credentialsVersion: input.credentialsVersion ?? null,
     createdAt: new Date(now),
     expiresAt: new Date(now + ATTEMPT_TTL_MS),
   });
@@ -115,6 +119,7 @@ export async function completeCallback(db: Db, settings: OidcSettings, providerN
     challenge: row.challenge,
     tc: row.tc,
     linkUserId: row.linkUserId,
+    credentialsVersion: row.credentialsVersion,
   };
   const fail = (code: CallbackErrorCode): CallbackResult => ({ kind: "error", code, attempt });
 
@@ -264,6 +269,7 @@ export interface AppCodeInput {
   /** Sign-in: the user the callback resolved to; link: the user who started the link. */
   userId: number | null;
   identity: Pick<IdentityResult, "provider" | "sub" | "email" | "emailVerified" | "name">;
+  credentialsVersion?: number | null;
 }
 
 /** The one-time code for the front end's redirect: 32 random bytes, 60 s, stored by its hash only. */
@@ -279,6 +285,7 @@ export async function issueAppCode(db: Db, input: AppCodeInput, now = Date.now()
     email: input.identity.email,
     emailVerified: input.identity.emailVerified,
     name: input.identity.name,
+    credentialsVersion: input.credentialsVersion ?? null,
     createdAt: new Date(now),
     expiresAt: new Date(now + APP_CODE_TTL_MS),
   });

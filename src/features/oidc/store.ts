@@ -53,3 +53,46 @@ export async function deleteExpiredCeremonies(db: Db, before: Date, limit: numbe
   ]);
   return { oidc_attempts: attempts.length, oidc_app_codes: codes.length };
 }
+
+/**
+ * Links (provider, subject) to a user unless it is linked already; the existing link either
+ * way (of two concurrent links of one identity exactly one user gets it: the unique index).
+ */
+export async function linkIdentity(db: Db, link: { userId: number; provider: string; subject: string; email: string | null }): Promise<{ identity: Identity; created: boolean }> {
+  const inserted = await db.insert(identities).values(link).onConflictDoNothing().returning();
+  if (inserted[0]) return { identity: inserted[0], created: true };
+  const existing = await findIdentity(db, link.provider, link.subject);
+  if (!existing) throw new Error("identity insert refused but none found");
+  return { identity: existing, created: false };
+}
+
+export async function listIdentities(db: Db, userId: number): Promise<Identity[]> {
+  return db.select().from(identities).where(eq(identities.userId, userId)).orderBy(identities.id);
+}
+
+export async function countIdentities(db: Db, userId: number): Promise<number> {
+  const rows = await db.select({ n: sql<number>`count(*)` }).from(identities).where(eq(identities.userId, userId));
+  return rows[0]?.n ?? 0;
+}
+
+/** Removes one of the user's identities; false when the user has no identity of that id. */
+export async function unlinkIdentity(db: Db, userId: number, id: number): Promise<Identity | undefined> {
+  const rows = await db
+    .delete(identities)
+    .where(and(eq(identities.id, id), eq(identities.userId, userId)))
+    .returning();
+  return rows[0];
+}
+
+export async function findUserIdentity(db: Db, userId: number, id: number): Promise<Identity | undefined> {
+  const rows = await db
+    .select()
+    .from(identities)
+    .where(and(eq(identities.id, id), eq(identities.userId, userId)))
+    .limit(1);
+  return rows[0];
+}
+
+export async function touchIdentityLogin(db: Db, id: number, now: Date): Promise<void> {
+  await db.update(identities).set({ lastLogin: now }).where(eq(identities.id, id));
+}
