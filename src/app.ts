@@ -10,6 +10,7 @@ import { healthCapability } from "./features/health";
 import { mailedLinksCapability } from "./features/mailed-links";
 import { mfaCapability } from "./features/mfa";
 import { passwordResetCapability } from "./features/password-reset";
+import { passwordlessCapability } from "./features/passwordless";
 import { passwordsCapability } from "./features/passwords";
 import { sessionsCapability } from "./features/sessions";
 import { signInCapability } from "./features/sign-in";
@@ -44,6 +45,7 @@ const own = [
   turnstileCapability,
   breachedPasswordsCapability,
   signInCapability,
+  passwordlessCapability,
 ] as const;
 /** Every capability; the audit log takes the others' event types for its filter. */
 export const capabilities = [...own, auditCapability(eventTypesOf(own))] as const satisfies readonly Capability[];
