@@ -24,7 +24,7 @@ const given = (description: string) => z.unknown().openapi({ type: "string", des
 
 export const VerifyBody = z
   .object({
-    challenge_id: given("The challenge_id that start answered"),
+    challenge_id: given("The challenge_id that start answered (required)").optional(),
     code: given("The 8-digit code from the mail").optional(),
     token: given("The token of the mailed link (`<PASSWORDLESS_URL>/<challenge_id>/<token>/`)").optional(),
   })
