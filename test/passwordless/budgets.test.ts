@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { passwordlessCapability } from "../../src/features/passwordless";
-import { api, GOOD_PASSWORD, registerUser, uniqueEmail } from "../support/api";
+import { api, registerUser, uniqueEmail } from "../support/api";
 import { installMailbox } from "../support/mailbox";
 import { fakeService } from "../support/outbound";
-import { DEAD, INVALID_CODE, LOGIN, SIGNUP, start, startAndRead, STARTED, TC_REQUIRED, userRow, verify, wrongCode } from "./helpers";
+import { INVALID_CODE, LOGIN, SIGNUP, start, startAndRead, STARTED, TC_REQUIRED, userRow, verify, wrongCode } from "./helpers";
 
 let mailbox: ReturnType<typeof installMailbox>;
 beforeEach(() => {
@@ -150,6 +150,3 @@ describe("daily cleanup", () => {
     expect((await count())!.n).toBe(0);
   });
 });
-
-void GOOD_PASSWORD;
-void DEAD;

@@ -25,7 +25,7 @@ describe("settings", () => {
     expect(mailbox.countFor(email)).toBe(0);
   });
 
-  it.each([{ PASSWORDLESS: "login" }, { PASSWORDLESS: "signup" }, { PASSWORDLESS: "yes", PASSWORDLESS_URL: FRONT }, { PASSWORDLESS: "login", PASSWORDLESS_URL: "not a url" }])(
+  it.each<Record<string, string>>([{ PASSWORDLESS: "login" }, { PASSWORDLESS: "signup" }, { PASSWORDLESS: "yes", PASSWORDLESS_URL: FRONT }, { PASSWORDLESS: "login", PASSWORDLESS_URL: "not a url" }])(
     "invalid settings %o: 503 configuration error",
     async (vars) => {
       const res = await api("/api/auth/email/start/", { body: { email: uniqueEmail() }, vars });
