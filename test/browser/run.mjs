@@ -5,9 +5,10 @@
 // setup failed. Screenshots go to test-artifacts/.
 import * as emailPages from "./email-pages.mjs";
 import { cleanup, log, results, start, wranglerOutput } from "./lib.mjs";
+import * as passwordless from "./passwordless.mjs";
 import * as resetPage from "./reset-page.mjs";
 
-const SUITES = { "reset-page": resetPage, "email-pages": emailPages };
+const SUITES = { "reset-page": resetPage, "email-pages": emailPages, passwordless };
 const OVERALL_MS = 180_000;
 
 const wanted = process.argv.slice(2);
