@@ -2,6 +2,7 @@
 // Miniflare). It receives one scenario over IPC, runs autocannon's programmatic API against
 // the worker, and sends back a summary plus samples of any non-2xx answer.
 import autocannon from "autocannon";
+import { passwordlessRequests } from "./scenarios/passwordless.mjs";
 
 const MAX_SAMPLES = 5;
 
@@ -148,6 +149,9 @@ function scenarioRequests(spec, tally) {
           onResponse,
         },
       ];
+
+    case "passwordless":
+      return passwordlessRequests(spec, tally, record);
 
     default:
       throw new Error(`unknown scenario kind ${spec.kind}`);

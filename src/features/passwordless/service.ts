@@ -14,18 +14,18 @@ import { countWrongAnswer, findLiveChallenge, markEmailVerified, saveChallenge, 
 export type PasswordlessMode = "login" | "signup";
 
 /** A challenge lives 10 minutes. */
-export const CHALLENGE_TTL_S = 600;
+const CHALLENGE_TTL_S = 600;
 const WINDOW_MS = 15 * 60_000;
 /** At most 5 challenges per address per 15 minutes (every start counts: it is not a failure, but the same count). */
-export const START_BUDGET: FailureBudget = { kind: "passwordless_start", limit: 5, windowMs: WINDOW_MS };
+const START_BUDGET: FailureBudget = { kind: "passwordless_start", limit: 5, windowMs: WINDOW_MS };
 /**
  * Wrong answers per address across all its challenges: asking for a new code does not reset
  * it (better-auth#11162), and nothing but the window's end does, not even a right answer.
  */
-export const VERIFY_BUDGET: FailureBudget = { kind: "passwordless_verify", limit: 10, windowMs: WINDOW_MS };
+const VERIFY_BUDGET: FailureBudget = { kind: "passwordless_verify", limit: 10, windowMs: WINDOW_MS };
 
 /** 8 decimal digits, uniform: a 32-bit draw outside the largest multiple of 10^8 is drawn again. */
-export function newCode(): string {
+function newCode(): string {
   const ceiling = Math.floor(2 ** 32 / 1e8) * 1e8;
   const word = new Uint32Array(1);
   for (;;) {
@@ -76,7 +76,7 @@ export async function startChallenge(d: Deps, mode: PasswordlessMode, base: stri
   return challengeId;
 }
 
-export type Answer = { code: unknown } | { token: unknown };
+type Answer = { code: unknown } | { token: unknown };
 
 const invalidChallenge = () => nonFieldError(PASSWORDLESS_MSG.invalidChallenge);
 

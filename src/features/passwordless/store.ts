@@ -4,9 +4,9 @@ import { users } from "../users";
 import { emailChallenges, type EmailChallenge } from "./schema";
 
 /** Wrong answers after which a challenge is dead (the 5th kills it). */
-export const CHALLENGE_FAILURES = 5;
+const CHALLENGE_FAILURES = 5;
 
-export type NewChallenge = Omit<EmailChallenge, "failures" | "spentAt">;
+type NewChallenge = Omit<EmailChallenge, "failures" | "spentAt">;
 
 /**
  * Stores a challenge as the only live one of its address: the older ones are deleted in the
