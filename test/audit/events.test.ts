@@ -45,8 +45,10 @@ describe("audit: events carry who, from where, and never a secret", () => {
       const newPassword = "amber-Lantern-472";
       secrets.push(newPassword);
       expect((await api("/api/user/changepassword/", { token: login.body.token.access, headers, body: { password: newPassword, password2: newPassword, current_password: user.password } })).status).toBe(200);
+      // The change's security notice arrives first (v3 part 2).
+      expect((await mailbox.waitFor(user.email)).subject).toBe("Your password was changed");
       expect((await api("/api/user/send-reset-password-email/", { body: { email: user.email }, headers })).status).toBe(200);
-      const link = linkFrom(await mailbox.waitFor(user.email));
+      const link = linkFrom(await mailbox.waitFor(user.email, 5000, 1));
       secrets.push(link.token);
       const resetTo = "coral-Meadow-835";
       secrets.push(resetTo);
@@ -77,7 +79,9 @@ describe("audit: events carry who, from where, and never a secret", () => {
       for (const e of mine) expect(e, e.type).toMatchObject({ ip: IP, user_agent: UA });
       const succeeded = events.find((e) => e.type === "login.succeeded")!;
       expect(succeeded.session_id).toMatch(/^[0-9a-f]{32}$/);
-      expect(JSON.parse(events.find((e) => e.type === "login.failed")!.detail)).toEqual({ reason: "password" });
+      expect(JSON.parse(events.find((e) => e.type === "login.failed")!.detail)).toEqual({ method: "password", reason: "password" });
+      expect(JSON.parse(events.find((e) => e.type === "user.registered")!.detail)).toEqual({ method: "password" });
+      expect(JSON.parse(succeeded.detail)).toEqual({ method: "password" });
       const everything = JSON.stringify(events);
       for (const s of secrets) expect(everything.includes(s), `a secret leaked into the events: ${s.slice(0, 12)}...`).toBe(false);
       // Nor the hash, nor anything that looks like one.

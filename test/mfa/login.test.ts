@@ -52,9 +52,11 @@ describe("login with MFA", () => {
     const again = await verify({ mfa_token: token, code: await codeFor(u.secret, 1) });
     expect(again.status).toBe(401);
     expect(again.body).toEqual(DEAD_TOKEN);
-    // Refreshed access tokens do not carry amr (documented).
+    // amr and auth_time belong to the session: refreshed access tokens carry them unchanged.
+    expect(claims.auth_time).toBe(claims.iat);
     const refreshed = await api("/api/token/refresh/", { body: { refresh: res.body.token.refresh } });
-    expect(claimsOf(refreshed.body.access).amr).toBeUndefined();
+    expect(claimsOf(refreshed.body.access).amr).toEqual(["pwd", "otp"]);
+    expect(claimsOf(refreshed.body.access).auth_time).toBe(claims.auth_time);
   });
 
   it("refuses a replayed step, accepts one step either side, nothing further", async () => {
@@ -215,10 +217,10 @@ describe("login with MFA", () => {
     });
   });
 
-  it("users without MFA log in as before", async () => {
+  it("users without MFA log in as before; the access token says the password signed in", async () => {
     const u = await registerUser();
     const res = await api("/api/token/", { body: { email: u.email, password: u.password } });
     expect(Object.keys(res.body).sort()).toEqual(["access", "refresh"]);
-    expect(claimsOf(res.body.access).amr).toBeUndefined();
+    expect(claimsOf(res.body.access).amr).toEqual(["pwd"]);
   });
 });

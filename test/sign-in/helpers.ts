@@ -44,5 +44,5 @@ export const authOf = (d: Deps, access: string) => authenticate(d, access);
 
 /** Moves a session's sign-in into the past (as if it had been opened `seconds` ago). */
 export async function ageSession(sessionId: string, seconds: number) {
-  await env.DB.prepare("UPDATE sessions SET created_at = created_at - ? WHERE id = ?").bind(seconds * 1000, sessionId).run();
+  await env.DB.prepare("UPDATE sessions SET created_at = created_at - ?1, auth_time = auth_time - ?1 WHERE id = ?2").bind(seconds * 1000, sessionId).run();
 }

@@ -23,5 +23,7 @@ export const Profile = z
     last_login: z.string().nullable(),
     mfa_enabled: z.boolean(),
     email_verified: z.boolean(),
+    // false for accounts a provider or an e-mail code created, and imported hashes the worker cannot check.
+    has_password: z.boolean(),
   })
   .openapi("Profile");

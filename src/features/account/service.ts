@@ -12,9 +12,13 @@ import { recordPasswordFailure } from "../sessions";
 import { ACCOUNT_MSG, badCredentials, emailTaken } from "./messages";
 import { currentPasswordWrong } from "../passwords";
 import { replacePasswordEndingSessions } from "../sessions";
+import { hasPassword } from "../sign-in";
 import { findUserByEmail, rehashStatement, touchLastLoginStatement } from "../users";
 import { type User } from "../users";
 import type { RegisterBody } from "./schemas";
+
+/** A session signed into with the password (RFC 8176), registration included: the user just typed it. */
+const PASSWORD_AMR = ["pwd"];
 import { insertUser } from "./store";
 
 /**
@@ -39,11 +43,11 @@ export async function register(d: Deps, r: RegisterBody): Promise<TokenPair | nu
 
   const user = await insertUser(d.db, { email, name: r.name, tc: r.tc, password: await hashPassword(r.password, d.config) });
   if (!user) throw emailTaken();
-  d.securityEvent("user.registered", { userId: user.id });
+  d.securityEvent("user.registered", { userId: user.id, detail: { method: "password" } });
   if (d.config.EMAIL_VERIFICATION !== "none") await sendVerificationAtRegistration(d, user, linkBase);
   // mandatory: no session until the address is verified.
   if (d.config.EMAIL_VERIFICATION === "mandatory") return null;
-  const opened = await openSession(d, user);
+  const opened = await openSession(d, user, [], PASSWORD_AMR);
   // Only a reset within the same instant could move the version of a brand-new account.
   if (!opened) throw badCredentials();
   return opened.pair;
@@ -82,7 +86,7 @@ export async function login(d: Deps, email: string, password: string): Promise<L
   }
   if (!user || !user.isActive || !result.ok) {
     // An unknown address is no account's event: the log line alone.
-    if (user) d.securityEvent("login.failed", { userId: user.id, detail: { reason: user.isActive ? "password" : "inactive" } }, { email: d.log.emailRef(email), costly_hash_budget: costlyRefused || undefined });
+    if (user) d.securityEvent("login.failed", { userId: user.id, detail: { method: "password", reason: user.isActive ? "password" : "inactive" } }, { email: d.log.emailRef(email), costly_hash_budget: costlyRefused || undefined });
     else d.log.event("login_failed", { email: d.log.emailRef(email), reason: "unknown" });
     throw badCredentials();
   }
@@ -94,7 +98,7 @@ export async function login(d: Deps, email: string, password: string): Promise<L
   // Two-factor users get an mfa_token instead of a pair; mfaEnabled comes with the row already read.
   if (user.mfaEnabled) return { kind: "mfa", challenge: await startMfaLogin(d, user, extra) };
   if (d.config.UPDATE_LAST_LOGIN) extra.push(touchLastLoginStatement(d.db, user.id, new Date()));
-  let opened = await openSession(d, user, extra);
+  let opened = await openSession(d, user, extra, PASSWORD_AMR);
   if (!opened) {
     // The primary refused: the row read was stale. If the password this login proved is still
     // the account's, go on with the primary's state (MFA enabled since: the second step).
@@ -103,13 +107,13 @@ export async function login(d: Deps, email: string, password: string): Promise<L
     if (fresh?.isActive && fresh.id === user.id && fresh.password === user.password && fresh.passwordVersion === user.passwordVersion) {
       assertMayGetTokens(d, fresh);
       if (fresh.mfaEnabled) return { kind: "mfa", challenge: await startMfaLogin(d, fresh) };
-      opened = await openSession(d, fresh);
+      opened = await openSession(d, fresh, [], PASSWORD_AMR);
     }
   }
   if (!opened) {
     // A reset or change committed between the password check and the session: the password
     // this login proved is no longer the account's.
-    d.securityEvent("login.failed", { userId: user.id, detail: { reason: "password_changed_meanwhile" } });
+    d.securityEvent("login.failed", { userId: user.id, detail: { method: "password", reason: "password_changed_meanwhile" } });
     throw badCredentials();
   }
   d.securityEvent("login.succeeded", { userId: user.id, sessionId: opened.sessionId, detail: { method: "password" } }, { rehashed: result.needsRehash });
@@ -192,5 +196,6 @@ export function profileOf(user: User) {
     last_login: user.lastLogin?.toISOString() ?? null,
     mfa_enabled: user.mfaEnabled,
     email_verified: user.emailVerified,
+    has_password: hasPassword(user),
   };
 }

@@ -127,7 +127,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       tags: ["mfa"],
       summary: "Second step of a login: the mfa_token and a TOTP code or a recovery code",
       description:
-        'Answers the token pair; its access token carries amr ["pwd","otp"] or ["pwd","recovery_code"]. 400 {"code": ["Invalid code"]} (or under recovery_code) for a wrong, replayed or used code; 401 token_not_valid for an mfa_token that is expired, spent, or dead after 5 wrong codes; 429 for 15 minutes once an account has had 10 wrong codes, the right code too.',
+        'Answers the token pair; its access tokens carry the amr of the session (the first step with the factor appended (["pwd","otp"], ["pwd","recovery_code"], ["fed","otp"], ...)) and auth_time. 400 {"code": ["Invalid code"]} (or under recovery_code) for a wrong, replayed or used code; 401 token_not_valid for an mfa_token that is expired, spent, or dead after 5 wrong codes; 429 for 15 minutes once an account has had 10 wrong codes, the right code too.',
       middleware: [requireMfaKey] as const,
       request: body(MfaVerifyBody),
       responses: {

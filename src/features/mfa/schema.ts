@@ -51,6 +51,10 @@ export const mfaChallenges = sqliteTable(
     // users.password_version when the password was checked: a reset or change in between kills the challenge.
     passwordVersion: integer("password_version").notNull(),
     spentAt: integer("spent_at", { mode: "timestamp_ms" }),
+    // The first step that led here (sign-in method, its amr, the provider): the second step appends its factor.
+    method: text("method").notNull().default("password"),
+    amr: text("amr").notNull().default('["pwd"]'),
+    provider: text("provider"),
   },
   (t) => [index("mfa_challenges_user_idx").on(t.userId, t.expiresAt)],
 );

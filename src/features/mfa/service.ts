@@ -18,6 +18,7 @@ import {
   replaceRecoveryCodes,
   savePendingFactor,
   spendChallenge,
+  type FirstStep,
 } from "./store";
 import {
   matchingStep,
@@ -127,14 +128,35 @@ export async function regenerateRecoveryCodes(d: Deps, user: User, b: { current_
  * The work matches openSession's (random id, one D1 batch) so the answer's timing does not
  * tell whether an account has MFA. Without MFA_ENCRYPTION_KEY the login cannot go on: 503.
  */
-export async function startMfaLogin(d: Deps, user: Pick<User, "id" | "passwordVersion">, extra: BatchItem<"sqlite">[] = []): Promise<MfaChallenge> {
+export async function startMfaLogin(
+  d: Deps,
+  user: Pick<User, "id" | "passwordVersion">,
+  extra: BatchItem<"sqlite">[] = [],
+  first: FirstStep = PASSWORD_STEP,
+): Promise<MfaChallenge> {
   assertMfaConfigured(d.config);
   const mfaToken = newMfaToken();
   const now = Date.now();
   const expiresAt = new Date(now + MFA_TOKEN_LIFETIME_S * 1000);
-  await createChallenge(d.db, { idHash: mfaTokenHash(mfaToken), userId: user.id, passwordVersion: user.passwordVersion, now: new Date(now), expiresAt }, extra);
-  d.securityEvent("login.mfa_required", { userId: user.id });
+  await createChallenge(d.db, { idHash: mfaTokenHash(mfaToken), userId: user.id, passwordVersion: user.passwordVersion, now: new Date(now), expiresAt, first }, extra);
+  d.securityEvent("login.mfa_required", { userId: user.id, detail: methodDetail(first) });
   return { mfaToken };
+}
+
+/** The first step of a password login. */
+const PASSWORD_STEP: FirstStep = { method: "password", amr: ["pwd"] };
+
+const methodDetail = (first: { method: string; provider?: string | null }) => ({ method: first.method, ...(first.provider ? { provider: first.provider } : {}) });
+
+/** The first step's amr as the challenge stored it (a password's for a malformed value). */
+function firstAmr(stored: string): string[] {
+  try {
+    const amr: unknown = JSON.parse(stored);
+    if (Array.isArray(amr) && amr.length > 0 && amr.every((m) => typeof m === "string")) return amr as string[];
+  } catch {
+    /* fall through */
+  }
+  return PASSWORD_STEP.amr;
 }
 
 /** A live mfa_token's challenge (finishMfaLogin checks its user's budget before the code). */
@@ -143,7 +165,14 @@ export async function openChallenge(d: Deps, mfaToken: string) {
   const idHash = mfaTokenHash(mfaToken);
   const challenge = await findLiveChallenge(d.db, idHash, new Date());
   if (!challenge || !challenge.isActive || !challenge.mfaEnabled || !challenge.secret || !challenge.confirmedAt) throw mfaTokenInvalid();
-  return { idHash, userId: challenge.userId, passwordVersion: challenge.passwordVersion, userCreatedAt: challenge.userCreatedAt, secret: challenge.secret };
+  return {
+    idHash,
+    userId: challenge.userId,
+    passwordVersion: challenge.passwordVersion,
+    userCreatedAt: challenge.userCreatedAt,
+    secret: challenge.secret,
+    first: { method: challenge.method, amr: firstAmr(challenge.amr), provider: challenge.provider },
+  };
 }
 export type OpenChallenge = Awaited<ReturnType<typeof openChallenge>>;
 
@@ -151,8 +180,8 @@ export type OpenChallenge = Awaited<ReturnType<typeof openChallenge>>;
  * The second step of a login: a TOTP code or a recovery code for the mfa_token. A wrong one
  * counts against the token (dead after 5) and the account (SECOND_FACTOR_BUDGET, which
  * answers 429 once spent); a right one spends it, and of racing requests
- * only the one whose conditional update spends it gets the pair. The access token carries
- * amr ["pwd","otp"] or ["pwd","recovery_code"].
+ * only the one whose conditional update spends it gets the pair. The session's amr is the
+ * first step's with the factor appended: ["pwd","otp"], ["fed","recovery_code"], ...
  */
 export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: string; recovery_code?: string }): Promise<TokenPair> {
   await assertSecondFactorBudget(d, c.userId);
@@ -168,12 +197,12 @@ export async function finishMfaLogin(d: Deps, c: OpenChallenge, input: { code?: 
   if (!(await spendChallenge(d.db, c.idHash, now))) throw mfaTokenInvalid();
   const extra = d.config.UPDATE_LAST_LOGIN ? [touchLastLoginStatement(d.db, c.userId, now)] : [];
   // The challenge carries the password version its password check saw: a reset since then kills it here too.
-  const opened = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion, mfaEnabled: true }, extra, ["pwd", used.amr]);
+  const opened = await openSession(d, { id: c.userId, passwordVersion: c.passwordVersion, mfaEnabled: true }, extra, [...c.first.amr, used.amr]);
   if (!opened) throw mfaTokenInvalid();
   d.defer(rightSecondFactor(d, c.userId).catch((err: unknown) => d.log.event("failure_budget_reset_failed", { user_id: c.userId, error: String(err) })));
   used.afterLogin?.(d);
   if (used.amr === "recovery_code") d.securityEvent("mfa.recovery_code_used", { userId: c.userId, sessionId: opened.sessionId });
-  d.securityEvent("login.succeeded", { userId: c.userId, sessionId: opened.sessionId, detail: { method: used.amr } });
+  d.securityEvent("login.succeeded", { userId: c.userId, sessionId: opened.sessionId, detail: { ...methodDetail(c.first), factor: used.amr } });
   return opened.pair;
 }
 

@@ -163,14 +163,22 @@ export async function removeMfa(db: Db, p: { userId: number; now: Date; keepSess
  */
 export async function createChallenge(
   db: Db,
-  p: { idHash: string; userId: number; passwordVersion: number; now: Date; expiresAt: Date },
+  p: { idHash: string; userId: number; passwordVersion: number; now: Date; expiresAt: Date; first: FirstStep },
   extra: BatchItem<"sqlite">[] = [],
 ) {
+  const first = { method: p.first.method, amr: JSON.stringify(p.first.amr), provider: p.first.provider ?? null };
   await db.batch([
-    db.insert(mfaChallenges).values({ idHash: p.idHash, userId: p.userId, passwordVersion: p.passwordVersion, createdAt: p.now, expiresAt: p.expiresAt }),
+    db.insert(mfaChallenges).values({ idHash: p.idHash, userId: p.userId, passwordVersion: p.passwordVersion, createdAt: p.now, expiresAt: p.expiresAt, ...first }),
     db.delete(mfaChallenges).where(and(eq(mfaChallenges.userId, p.userId), lt(mfaChallenges.expiresAt, new Date(p.now.getTime() - 86_400_000)))),
     ...extra,
   ]);
+}
+
+/** The first step of a sign-in that an MFA challenge continues: its method (events), amr and provider. */
+export interface FirstStep {
+  method: string;
+  amr: string[];
+  provider?: string;
 }
 
 /** A live challenge with what the second step needs: its user (whose password has not changed since), that user's factor. */
@@ -181,6 +189,9 @@ export async function findLiveChallenge(db: Db, idHash: string, now: Date) {
       isActive: users.isActive,
       userCreatedAt: users.createdAt,
       passwordVersion: mfaChallenges.passwordVersion,
+      method: mfaChallenges.method,
+      amr: mfaChallenges.amr,
+      provider: mfaChallenges.provider,
       mfaEnabled: users.mfaEnabled,
       secret: mfaFactors.secret,
       confirmedAt: mfaFactors.confirmedAt,

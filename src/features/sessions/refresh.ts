@@ -1,7 +1,7 @@
 import type { Deps } from "../../kernel/deps";
 import { isGenuineGeneration, jtiKey, mintToken, verifyToken, type TokenClaims } from "../tokens";
 import { tokenInvalid } from "../tokens";
-import { generationPair, locateRefreshToken, revokeFamily, sessionCreatedAfter, withinReuseWindow, type TokenPair } from "./service";
+import { generationPair, locateRefreshToken, revokeFamily, sessionCreatedAfter, signedInOf, withinReuseWindow, type TokenPair } from "./service";
 import { findRefreshRecord, findSessionState, rotateRecordedToken, rotateSession, touchSession, type SessionState } from "./store";
 
 type RefreshResult = { access: string; refresh?: string };
@@ -37,7 +37,7 @@ export async function refreshSession(d: Deps, token: string): Promise<RefreshRes
   if (cfg.ROTATE_REFRESH_TOKENS && claims.sid && isGenuineGeneration(cfg, claims)) {
     // The usual refresh: one statement. Anything unusual falls through to the read below.
     const next = await rotateSession(d.db, { ...rotation, sessionId: claims.sid, generation: claims.gen! }, !cfg.BLACKLIST_AFTER_ROTATION);
-    if (next !== null) return generationPair(d, claims.user_id, claims.sid, next, Math.floor(now / 1000), bookmarkOf(claims));
+    if (next !== null) return generationPair(d, claims.user_id, claims.sid, next.generation, Math.floor(now / 1000), bookmarkOf(claims), signedInOf(next));
   }
   const found = await locateRefreshToken(d, claims, true);
   const state = found?.state;
@@ -47,12 +47,12 @@ export async function refreshSession(d: Deps, token: string): Promise<RefreshRes
   if (!cfg.ROTATE_REFRESH_TOKENS) {
     if (generation !== state.generation && cfg.BLACKLIST_AFTER_ROTATION) throw tokenInvalid();
     d.defer(touchSession(d.db, sessionId, new Date(now)));
-    const access = await mintToken(cfg, { type: "access", userId: claims.user_id, sessionId });
+    const access = await mintToken(cfg, { type: "access", userId: claims.user_id, sessionId, ...signedInOf(state) });
     return { access: access.token };
   }
   if (generation < state.generation) {
     if (withinReuseWindow(cfg, state, generation, now)) {
-      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(state.rotatedAt!.getTime() / 1000), bookmarkOf(claims));
+      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(state.rotatedAt!.getTime() / 1000), bookmarkOf(claims), signedInOf(state));
     }
     if (cfg.BLACKLIST_AFTER_ROTATION) {
       await revokeFamily(d, sessionId, claims.user_id, "refresh_token_reuse");
@@ -61,11 +61,11 @@ export async function refreshSession(d: Deps, token: string): Promise<RefreshRes
   }
   // A simplejwt token adopted just now (its generation 0 is live): rotate it like any other.
   const next = await rotateSession(d.db, { ...rotation, sessionId, generation }, !cfg.BLACKLIST_AFTER_ROTATION);
-  if (next !== null) return generationPair(d, claims.user_id, sessionId, next, Math.floor(now / 1000), bookmarkOf(claims));
+  if (next !== null) return generationPair(d, claims.user_id, sessionId, next.generation, Math.floor(now / 1000), bookmarkOf(claims), signedInOf(next));
   // Another first use of the same token rotated it in between: it gets that successor.
   const after = await findSessionState(d.db, sessionId);
   if (after && usable(after, claims, rotation) && withinReuseWindow(cfg, after, generation, Date.now())) {
-    return generationPair(d, claims.user_id, sessionId, after.generation, Math.floor(after.rotatedAt!.getTime() / 1000), bookmarkOf(claims));
+    return generationPair(d, claims.user_id, sessionId, after.generation, Math.floor(after.rotatedAt!.getTime() / 1000), bookmarkOf(claims), signedInOf(after));
   }
   throw tokenInvalid();
 }
@@ -99,20 +99,20 @@ async function refreshRecorded(d: Deps, claims: TokenClaims, raced = false): Pro
   const { sessionId } = record;
   if (!cfg.ROTATE_REFRESH_TOKENS) {
     d.defer(touchSession(d.db, sessionId, new Date(now)));
-    return { access: (await mintToken(cfg, { type: "access", userId: claims.user_id, sessionId })).token };
+    return { access: (await mintToken(cfg, { type: "access", userId: claims.user_id, sessionId, ...signedInOf(state) })).token };
   }
   if (record.rotatedAt) {
     // Its retirement moved the session to the generation it minted; racers within the window get that pair.
     const sameRotation = state.rotatedAt?.getTime() === record.rotatedAt.getTime();
     if (sameRotation && now - record.rotatedAt.getTime() <= cfg.REFRESH_REUSE_INTERVAL * 1000) {
-      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(record.rotatedAt.getTime() / 1000), bookmarkOf(claims));
+      return generationPair(d, claims.user_id, sessionId, state.generation, Math.floor(record.rotatedAt.getTime() / 1000), bookmarkOf(claims), signedInOf(state));
     }
     await revokeFamily(d, sessionId, claims.user_id, "refresh_token_reuse");
     throw tokenInvalid();
   }
   const expiresAt = (Math.floor(now / 1000) + cfg.REFRESH_TOKEN_LIFETIME) * 1000;
   const next = await rotateRecordedToken(d.db, jtiHash, { sessionId, userId: claims.user_id, now, expiresAt, createdAfter });
-  if (next !== null) return generationPair(d, claims.user_id, sessionId, next, Math.floor(now / 1000), bookmarkOf(claims));
+  if (next !== null) return generationPair(d, claims.user_id, sessionId, next, Math.floor(now / 1000), bookmarkOf(claims), signedInOf(state));
   // A racer retired it first: answer as its twin (once; a second miss is a real refusal).
   if (!raced) return refreshRecorded(d, claims, true);
   throw tokenInvalid();

@@ -29,6 +29,10 @@ export const sessions = sqliteTable(
     rotatedAt: integer("rotated_at", { mode: "timestamp_ms" }),
     // False once a password change ended this session's refreshes (its access token lives out its lifetime).
     refreshable: integer("refreshable", { mode: "boolean" }).notNull().default(true),
+    // How the session was signed into (RFC 8176 names, JSON array) and when: every access
+    // token of the session carries both, refreshed or not. Null on sessions from before them.
+    amr: text("amr"),
+    authTime: integer("auth_time", { mode: "timestamp_ms" }),
   },
   (t) => [
     index("sessions_user_idx").on(t.userId, t.revokedAt),

@@ -44,27 +44,45 @@ export async function generationPair(
   generation: number,
   issuedAt: number,
   bookmark: string | undefined,
-  amr?: string[],
+  signedIn: SignedIn,
 ): Promise<TokenPair> {
   const base = { userId, sessionId, issuedAt, bookmark };
   const [refresh, access] = await Promise.all([
     mintToken(d.config, { ...base, type: "refresh", generation, jti: generationJti(d.config, sessionId, generation, "refresh") }),
-    mintToken(d.config, { ...base, type: "access", jti: generationJti(d.config, sessionId, generation, "access"), amr }),
+    mintToken(d.config, { ...base, type: "access", jti: generationJti(d.config, sessionId, generation, "access"), ...signedIn }),
   ]);
   return { refresh: refresh.token, access: access.token };
 }
 
+/** How a session was signed into, as its access tokens carry it (amr, auth_time in seconds). */
+export interface SignedIn {
+  amr?: string[];
+  authTime?: number;
+}
+
+/** The session row's amr and auth_time, for its tokens; a session from before them has its creation as auth_time and no amr. */
+export function signedInOf(row: { amr: string | null; authTime: Date | null; createdAt: Date }): SignedIn {
+  let amr: unknown;
+  try {
+    amr = row.amr ? JSON.parse(row.amr) : undefined;
+  } catch {
+    amr = undefined;
+  }
+  const valid = Array.isArray(amr) && amr.every((m) => typeof m === "string");
+  return { ...(valid ? { amr: amr as string[] } : {}), authTime: Math.floor((row.authTime ?? row.createdAt).getTime() / 1000) };
+}
+
 /**
- * A login: a new session (refresh family) and its first pair; `extra` writes join the same
+ * A sign-in: a new session (refresh family) and its first pair; `extra` writes join the same
  * batch. Null when, on the primary, the account is no longer what the login checked: active,
  * with this password version and this MFA state (see startSession).
- * `amr` goes into the first access token only: refreshed access tokens do not carry it.
+ * `amr` (how it was signed into) and the time are the session's: every access token of it carries them.
  */
 export async function openSession(
   d: Deps,
   user: Pick<User, "id" | "passwordVersion" | "mfaEnabled">,
-  extra: BatchItem<"sqlite">[] = [],
-  amr?: string[],
+  extra: BatchItem<"sqlite">[],
+  amr: string[],
 ): Promise<OpenedSession | null> {
   const now = Date.now();
   const sessionId = randomHex(16);
@@ -79,13 +97,15 @@ export async function openSession(
       expiresAt: new Date((Math.floor(now / 1000) + d.config.REFRESH_TOKEN_LIFETIME) * 1000),
       userAgent: d.client.userAgent,
       country: d.client.country,
+      amr,
     },
     extra,
   );
   // The bookmark of this write travels in the tokens (unchanged through rotations, so racers
   // still mint identical ones): a replica read with them sees at least this session.
   if (!created) return null;
-  return { pair: await generationPair(d, user.id, sessionId, 0, Math.floor(now / 1000), currentBookmark(), amr), sessionId };
+  const signedIn = { amr, authTime: Math.floor(now / 1000) };
+  return { pair: await generationPair(d, user.id, sessionId, 0, Math.floor(now / 1000), currentBookmark(), signedIn), sessionId };
 }
 
 export async function revokeFamily(d: Deps, sessionId: string, userId: number, reason: string) {
@@ -253,5 +273,5 @@ export async function authenticate(d: Deps, token: string): Promise<Authenticate
 /** When the session was signed into (a refresh never moves it); null for another user's or an unknown session. */
 export async function findSessionSignedInAt(d: Deps, sessionId: string, userId: number): Promise<Date | null> {
   const state = await findSessionState(d.db, sessionId);
-  return state && state.userId === userId ? state.createdAt : null;
+  return state && state.userId === userId ? (state.authTime ?? state.createdAt) : null;
 }

@@ -23,7 +23,7 @@ export interface NewSession {
  */
 export async function startSession(
   db: Db,
-  s: NewSession & { passwordVersion: number; mfaEnabled: boolean },
+  s: NewSession & { passwordVersion: number; mfaEnabled: boolean; amr?: string[] },
   extra: BatchItem<"sqlite">[] = [],
 ): Promise<boolean> {
   const now = s.now.getTime();
@@ -44,6 +44,8 @@ export async function startSession(
           generation: sql<number>`0`.as("generation"),
           rotatedAt: sql<null>`null`.as("rotated_at"),
           refreshable: sql<number>`1`.as("refreshable"),
+          amr: sql<string | null>`${s.amr ? JSON.stringify(s.amr) : null}`.as("amr"),
+          authTime: sql<number>`${now}`.as("auth_time"),
         })
         .from(users)
         .where(and(eq(users.id, s.userId), eq(users.isActive, true), eq(users.passwordVersion, s.passwordVersion), eq(users.mfaEnabled, s.mfaEnabled))),
@@ -75,6 +77,8 @@ const prepared = memo((db: Db) => ({
       createdAt: sessions.createdAt,
       refreshable: sessions.refreshable,
       isActive: users.isActive,
+      amr: sessions.amr,
+      authTime: sessions.authTime,
     })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
@@ -153,7 +157,7 @@ const rotationStatement = memo((db: Db) => {
           sql`exists (select 1 from ${users} where ${users.id} = ${p("userId")} and ${users.isActive} = 1)`,
         ),
       )
-      .returning({ generation: sessions.generation })
+      .returning({ generation: sessions.generation, amr: sessions.amr, authTime: sessions.authTime, createdAt: sessions.createdAt })
       .prepare();
     return q;
   };
@@ -167,12 +171,12 @@ const rotationStatement = memo((db: Db) => {
  * A rotation: one conditional UPDATE of the session row, decided by D1. It applies only if
  * the token's generation is the live one (and the session, its user and its age allow a
  * refresh); of racing refreshes exactly one moves the generation on. Returns the new
- * generation, or null when the token was not the live one.
+ * generation (with the session's sign-in, for its tokens), or null when the token was not the live one.
  */
-export async function rotateSession(db: Db, r: Rotation, keepOlder = false): Promise<number | null> {
+export async function rotateSession(db: Db, r: Rotation, keepOlder = false) {
   const q = keepOlder ? rotationStatement(db).atLeast : rotationStatement(db).exact;
   const row = await q.get({ ...r });
-  return row?.generation ?? null;
+  return row ?? null;
 }
 
 /**

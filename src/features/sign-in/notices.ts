@@ -1,8 +1,8 @@
-import type { Deps } from "../../kernel/deps";
+import type { Deps, SecurityEventSink } from "../../kernel/deps";
 import { escapeHtml, shownText, type Mail } from "../../kernel/mail";
-import type { User } from "../users";
+import { findUserById, type User } from "../users";
 
-export type SecurityChange = "passkey_added" | "identity_linked" | "mfa_disabled" | "password_changed";
+type SecurityChange = "passkey_added" | "identity_linked" | "mfa_disabled" | "password_changed";
 
 const WHAT: Record<SecurityChange, { subject: string; happened: string; undo: string }> = {
   passkey_added: {
@@ -33,14 +33,32 @@ const WHAT: Record<SecurityChange, { subject: string; happened: string; undo: st
  * way in). The device is the request's: read now, sent once the answer has left.
  */
 export function notifySecurityChange(d: Deps, user: Pick<User, "id" | "email">, what: SecurityChange): void {
-  const mail = securityNoticeMail(user.email, what, new Date(), d.client);
+  sendNotice(d, user.id, async () => user.email, what);
+}
+
+/** The changes of capabilities below this one (MFA, passwords) that get a notice: their events. */
+const NOTICE_ON: Partial<Record<string, SecurityChange>> = { "mfa.disabled": "mfa_disabled", "password.changed": "password_changed" };
+
+/** As a security event sink: the notice of a change whose capability cannot call this one (it sits below). */
+export const noticeOnEvent: SecurityEventSink = (d, event) => {
+  const what = NOTICE_ON[event.type];
+  const userId = event.userId;
+  if (!what || userId === null) return;
+  sendNotice(d, userId, async () => (await findUserById(d.db, userId))?.email, what);
+};
+
+function sendNotice(d: Deps, userId: number, address: () => Promise<string | undefined>, what: SecurityChange) {
+  const when = new Date();
+  const client = { ...d.client };
   d.afterAnswer(async () => {
     try {
-      await d.mailer().send(mail);
-      d.log.event("mail_sent", { user_id: user.id, kind: `notice_${what}` });
+      const to = await address();
+      if (!to) return;
+      await d.mailer().send(securityNoticeMail(to, what, when, client));
+      d.log.event("mail_sent", { user_id: userId, kind: `notice_${what}` });
     } catch (err) {
       // No transport (the 503 configuration error) or the provider failed: the change stands.
-      d.log.event("mail_failed", { user_id: user.id, kind: `notice_${what}`, reason: String((err as Error)?.message ?? err) });
+      d.log.event("mail_failed", { user_id: userId, kind: `notice_${what}`, reason: String((err as Error)?.message ?? err) });
     }
   });
 }

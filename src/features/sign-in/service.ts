@@ -32,7 +32,9 @@ export async function signIn(d: Deps, user: User, how: SignInHow): Promise<SignI
   let current: User | undefined = user;
   for (let attempt = 0; attempt < 2; attempt++) {
     if (!current?.isActive) return { kind: "inactive" };
-    if (current.mfaEnabled && how.secondStep !== false) return { kind: "mfa", challenge: await startMfaLogin(d, current) };
+    if (current.mfaEnabled && how.secondStep !== false) {
+      return { kind: "mfa", challenge: await startMfaLogin(d, current, [], { method: how.method, amr: [amrOf(how.method)], provider: how.provider }) };
+    }
     const extra = d.config.UPDATE_LAST_LOGIN ? [touchLastLoginStatement(d.db, current.id, new Date())] : [];
     const opened = await openSession(d, current, extra, [amrOf(how.method)]);
     if (opened) {

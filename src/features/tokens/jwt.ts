@@ -24,8 +24,10 @@ export interface TokenClaims {
   gen?: number;
   /** D1 bookmark of the write that created the session: replica reads with this token start there. */
   bm?: string;
-  /** RFC 8176 authentication methods of the login, on access tokens of a two-factor login (["pwd","otp"]). */
+  /** RFC 8176 authentication methods of the session's sign-in (["pwd"], ["pwd","otp"], ["fed"], ...), on access tokens. */
   amr?: string[];
+  /** When the session was signed into (seconds since the epoch; refreshes never move it), on access tokens. */
+  auth_time?: number;
 }
 
 /** Imports the keys once per isolate (per parsed config), not per token. */
@@ -42,6 +44,8 @@ export interface MintInput {
   jti?: string;
   /** Access tokens only: how the user authenticated (see TokenClaims.amr). */
   amr?: string[];
+  /** Access tokens only: when the session was signed into (see TokenClaims.auth_time). */
+  authTime?: number;
 }
 
 /** Signs a token; with the same input (iat and jti included) HS256 gives the same bytes. */
@@ -58,6 +62,7 @@ export async function mintToken(config: Config, input: MintInput): Promise<{ tok
     ...(input.generation !== undefined ? { gen: input.generation } : {}),
     ...(input.bookmark ? { bm: input.bookmark } : {}),
     ...(input.amr && input.type === "access" ? { amr: input.amr } : {}),
+    ...(input.authTime !== undefined && input.type === "access" ? { auth_time: input.authTime } : {}),
   };
   const { sign } = await keyring(config);
   // HS256 headers stay exactly simplejwt's ({alg, typ}); asymmetric ones name their key.
@@ -142,6 +147,7 @@ function toClaims(p: Record<string, unknown>): TokenClaims {
     ...(typeof p.gen === "number" ? { gen: p.gen } : {}),
     ...(typeof p.bm === "string" && p.bm.length <= 128 ? { bm: p.bm } : {}),
     ...(Array.isArray(p.amr) && p.amr.every((m) => typeof m === "string") ? { amr: p.amr as string[] } : {}),
+    ...(Number.isSafeInteger(p.auth_time) ? { auth_time: p.auth_time as number } : {}),
   };
 }
 
