@@ -1,5 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { api, claimsOf, registerUser, uniqueEmail } from "../support/api";
+import app from "../../src/app";
+import { api, BASE, claimsOf, envWith, randomIp, registerUser, uniqueEmail } from "../support/api";
 import { installMailbox } from "../support/mailbox";
 import { enrolledUser, codeFor, awayFromStepEdge } from "../mfa/helpers";
 import { DEAD, deactivate, FRONT, INVALID_CODE, INVALID_TOKEN, LOGIN, readMail, start, startAndRead, STARTED, userRow, verify, wrongCode } from "./helpers";
@@ -92,18 +94,29 @@ describe("no enumeration", () => {
     expect(a.body.challenge_id).not.toBe(b.body.challenge_id);
   });
 
-  it("known and unknown addresses take a similar time (medians within 40 ms)", async () => {
+  it("known and unknown addresses take a similar time to answer (medians within 25 ms)", async () => {
     const known = (await registerUser()).email;
+    // Time to the answer only (as a client sees it): the mail leaves after it, in waitUntil.
+    const timed = async (email: string) => {
+      const ctx = createExecutionContext();
+      const req = new Request(`${BASE}/api/auth/email/start/`, { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": randomIp() }, body: JSON.stringify({ email }) });
+      const t0 = performance.now();
+      const res = await app.fetch(req, envWith(LOGIN), ctx);
+      const dt = performance.now() - t0;
+      expect(res.status).toBe(200);
+      await res.text();
+      await waitOnExecutionContext(ctx);
+      return dt;
+    };
+    await timed(uniqueEmail("warm"));
     const times = { known: [] as number[], unknown: [] as number[] };
-    for (let i = 0; i < 4; i++) {
-      for (const [k, email] of [["known", known], ["unknown", uniqueEmail("t")]] as const) {
-        const t0 = performance.now();
-        await api("/api/auth/email/start/", { body: { email }, vars: LOGIN, headers: {} });
-        times[k].push(performance.now() - t0);
-      }
+    for (let i = 0; i < 5; i++) {
+      times.known.push(await timed(known));
+      times.unknown.push(await timed(uniqueEmail("t")));
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    expect(Math.abs(median(times.known) - median(times.unknown))).toBeLessThan(40);
+    expect(Math.abs(median(times.known) - median(times.unknown))).toBeLessThan(25);
+    expect(mailbox.countFor(known)).toBe(5);
   });
 });
 
@@ -216,7 +229,7 @@ describe("verify", () => {
     expect((await userRow(email))!.email_verified).toBe(1);
   });
 
-  it("an MFA user gets the mfa_token step, finished with TOTP", async () => {
+  it("an MFA user gets the mfa_token step, finished with TOTP: amr [\"email\",\"otp\"]", async () => {
     const u = await enrolledUser();
     const m = await startAndRead(mailbox, u.email);
     const res = await verify({ challenge_id: m.challenge_id, code: m.code });
@@ -225,18 +238,6 @@ describe("verify", () => {
     await awayFromStepEdge();
     const done = await api("/api/user/mfa/verify/", { body: { mfa_token: res.body.mfa_token, code: await codeFor(u.secret, 1) } });
     expect(done.status).toBe(200);
-    expect(claimsOf(done.body.token.access).amr.at(-1)).toBe("otp");
-  });
-
-  // KNOWN GAP (features/sign-in, not this folder): the MFA challenge does not yet carry the
-  // first factor's amr, so the finished session says ["pwd","otp"]. it.fails flips to a
-  // failure the day the common rules carry it, so this line is then turned into a plain it.
-  it.fails("an MFA user's session after the code and TOTP: amr [\"email\",\"otp\"]", async () => {
-    const u = await enrolledUser();
-    const m = await startAndRead(mailbox, u.email);
-    const res = await verify({ challenge_id: m.challenge_id, code: m.code });
-    await awayFromStepEdge();
-    const done = await api("/api/user/mfa/verify/", { body: { mfa_token: res.body.mfa_token, code: await codeFor(u.secret, 1) } });
     expect(claimsOf(done.body.token.access).amr).toEqual(["email", "otp"]);
   });
 });
