@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { passwordlessCapability } from "../../src/features/passwordless";
-import { api, registerUser, uniqueEmail } from "../support/api";
+import { api, randomIp, registerUser, uniqueEmail } from "../support/api";
 import { installMailbox } from "../support/mailbox";
 import { fakeService } from "../support/outbound";
 import { INVALID_CODE, LOGIN, SIGNUP, start, startAndRead, STARTED, TC_REQUIRED, userRow, verify, wrongCode } from "./helpers";
@@ -58,6 +58,22 @@ describe("the address's budgets (D1, across challenges and client addresses)", (
       expect(THROTTLED(sixth.status, sixth.body)).toBe(true);
     }
     expect(mailbox.countFor(known)).toBe(5);
+  });
+});
+
+describe("per-IP limits", () => {
+  it("start: 20 per minute from one client address, whatever the e-mails; then 429", async () => {
+    const ip = randomIp();
+    for (let i = 0; i < 20; i++) expect((await start(uniqueEmail("ip"), LOGIN, {}, { "cf-connecting-ip": ip })).status).toBe(200);
+    const over = await start(uniqueEmail("ip"), LOGIN, {}, { "cf-connecting-ip": ip });
+    expect(THROTTLED(over.status, over.body)).toBe(true);
+  });
+
+  it("verify: 30 per minute from one client address; then 429", async () => {
+    const ip = randomIp();
+    for (let i = 0; i < 30; i++) expect((await verify({ challenge_id: `nope-${i}`, code: "12345678" }, LOGIN, { "cf-connecting-ip": ip })).status).toBe(400);
+    const over = await verify({ challenge_id: "nope", code: "12345678" }, LOGIN, { "cf-connecting-ip": ip });
+    expect(THROTTLED(over.status, over.body)).toBe(true);
   });
 });
 
