@@ -1,6 +1,6 @@
 import { consistency } from "../../kernel/http/context";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { authErrors, bearer, body, json, Msg, UserError, userErrors } from "../../kernel/http/openapi";
+import { authErrors, bearer, body, json, Msg, reauthError, UserError, userErrors } from "../../kernel/http/openapi";
 import { clientIp, throttle } from "../../kernel/http/throttle";
 import { throttleLogin } from "./throttle-login";
 import { tokenViewRoutes } from "./token-routes";
@@ -78,14 +78,14 @@ export const accountRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       security: bearer,
       middleware: [requireAccessToken] as const,
       request: body(ChangePasswordBody),
-      responses: { 200: json(Msg, "Changed; every other session is signed out"), ...authErrors, ...userErrors },
+      responses: { 200: json(Msg, "Changed; every other session is signed out"), ...authErrors, ...userErrors, ...reauthError },
       description: "At most 5 wrong current passwords per account per 60 s, counted with every other endpoint that asks for it (429 after, the right password too); 5 wrong current passwords end the calling session.",
     }),
     async (c) => {
       const { user, claims } = c.get("auth");
       // Per account, wrong current passwords draw on the one budget (checkCurrentPassword).
       await throttle(c, [["PASSWORD_CHANGE_IP_LIMITER", clientIp(c)]]);
-      await changePassword(c.get("deps"), user, claims.sid, c.req.valid("json"));
+      await changePassword(c.get("deps"), user, claims.sid, c.req.valid("json"), claims.auth_time);
       return c.json({ msg: ACCOUNT_MSG.passwordChanged }, 200);
     },
   )

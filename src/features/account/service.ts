@@ -147,10 +147,10 @@ const RETRY_WINDOW_MS = 120_000;
  * the caller's own keeps its access token until it expires but can no longer refresh.
  * Wrong current passwords count against the calling session, which ends at the limit.
  */
-export async function changePassword(d: Deps, user: User, sessionId: string | undefined, b: PasswordChange) {
+export async function changePassword(d: Deps, user: User, sessionId: string | undefined, b: PasswordChange, signedInAt?: number) {
   assertPasswordsMatch(b.password, b.password2);
   const hasher = d.config;
-  if (!(await checkCurrentPassword(d, user, b.current_password))) {
+  if (!(await checkCurrentPassword(d, user, b.current_password, signedInAt))) {
     // Inside the budget: within RETRY_WINDOW_MS this is an oracle for the new password too.
     if (await isRetryOfCommittedChange(user, b, hasher)) return;
     if (sessionId && (await recordPasswordFailure(d.db, sessionId, new Date(), PASSWORD_FAILURES_PER_SESSION))) {

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { authErrors, bearer, body, json, Msg, userErrors } from "../../kernel/http/openapi";
+import { authErrors, bearer, body, json, Msg, reauthError, userErrors } from "../../kernel/http/openapi";
 import { clientIp, throttle } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
@@ -60,7 +60,7 @@ export const emailAddressRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validat
       security: bearer,
       middleware: [requireAccessToken] as const,
       request: body(ChangeEmailBody),
-      responses: { 200: json(Msg, "Accepted"), ...authErrors, ...userErrors },
+      responses: { 200: json(Msg, "Accepted"), ...authErrors, ...userErrors, ...reauthError },
     }),
     async (c) => {
       const { user } = c.get("auth");
@@ -72,7 +72,7 @@ export const emailAddressRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validat
         ["EMAIL_CHANGE_ADDRESS_LIMITER", d.log.emailRef(b.new_email)],
         ["EMAIL_CHANGE_IP_LIMITER", clientIp(c)],
       ]);
-      await requestEmailChange(d, user, b.new_email, b.current_password, changeLinkBase(d));
+      await requestEmailChange(d, user, b.new_email, b.current_password, changeLinkBase(d), c.get("auth").claims.auth_time);
       return c.json({ msg: EMAIL_MSG.changeSent }, 200);
     },
   )

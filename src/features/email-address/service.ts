@@ -70,9 +70,9 @@ export async function verifyEmail(d: Deps, uid: string, token: string): Promise<
  * no link; the old address is told either way. Both branches do one D1 read and one D1 batch
  * and mail after the answer, so the answer and its timing are the same.
  */
-export async function requestEmailChange(d: Deps, user: User, newEmail: string, currentPassword: string, base: string): Promise<void> {
+export async function requestEmailChange(d: Deps, user: User, newEmail: string, currentPassword: string, base: string, signedInAt?: number): Promise<void> {
   d.mailer();
-  if (!(await checkCurrentPassword(d, user, currentPassword))) {
+  if (!(await checkCurrentPassword(d, user, currentPassword, signedInAt))) {
     d.log.event("email_change_refused", { user_id: user.id, reason: "password" });
     throw currentPasswordWrong();
   }

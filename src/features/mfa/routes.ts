@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { fieldError } from "../../kernel/errors";
-import { authErrors, bearer, body, json, Msg, UserError, userErrors } from "../../kernel/http/openapi";
+import { authErrors, bearer, body, json, Msg, reauthError, UserError, userErrors } from "../../kernel/http/openapi";
 import { clientIp, throttle } from "../../kernel/http/throttle";
 import type { AppEnv } from "../../kernel/http/types";
 import { validationHook } from "../../kernel/http/validation";
@@ -55,12 +55,12 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       security: bearer,
       middleware: [requireMfaKey, requireAccessToken] as const,
       request: body(SetupBody),
-      responses: { 200: json(SetupResult, "The secret to add to an authenticator app"), ...mfaErrors },
+      responses: { 200: json(SetupResult, "The secret to add to an authenticator app"), ...mfaErrors, ...reauthError },
     }),
     async (c) => {
-      const { user } = c.get("auth");
+      const { user, claims } = c.get("auth");
       await throttleUser(c, user);
-      return c.json(await setupTotp(c.get("deps"), user, c.req.valid("json").current_password), 200);
+      return c.json(await setupTotp(c.get("deps"), user, c.req.valid("json").current_password, claims.auth_time), 200);
     },
   )
   .openapi(
@@ -92,12 +92,12 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       security: bearer,
       middleware: [requireMfaKey, requireAccessToken] as const,
       request: body(PasswordAndCodeBody),
-      responses: { 200: json(Msg, "Disabled"), ...mfaErrors },
+      responses: { 200: json(Msg, "Disabled"), ...mfaErrors, ...reauthError },
     }),
     async (c) => {
       const { user, claims } = c.get("auth");
       await throttleUser(c, user);
-      await disableMfa(c.get("deps"), user, claims.sid, c.req.valid("json"));
+      await disableMfa(c.get("deps"), user, claims.sid, c.req.valid("json"), claims.auth_time);
       return c.json({ msg: MFA_MSG.disabled }, 200);
     },
   )
@@ -111,12 +111,12 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
       security: bearer,
       middleware: [requireMfaKey, requireAccessToken] as const,
       request: body(PasswordAndCodeBody),
-      responses: { 200: json(RecoveryCodesResult, "The new codes"), ...mfaErrors },
+      responses: { 200: json(RecoveryCodesResult, "The new codes"), ...mfaErrors, ...reauthError },
     }),
     async (c) => {
-      const { user } = c.get("auth");
+      const { user, claims } = c.get("auth");
       await throttleUser(c, user);
-      const codes = await regenerateRecoveryCodes(c.get("deps"), user, c.req.valid("json"));
+      const codes = await regenerateRecoveryCodes(c.get("deps"), user, c.req.valid("json"), claims.auth_time);
       return c.json({ msg: MFA_MSG.recoveryCodesRenewed, recovery_codes: codes }, 200);
     },
   )

@@ -48,10 +48,10 @@ export async function mfaStatus(d: Deps, user: User) {
 }
 
 /** Step 1 of enrolment: a new secret, pending until confirmed; a new setup replaces a pending one. */
-export async function setupTotp(d: Deps, user: User, currentPassword: string) {
+export async function setupTotp(d: Deps, user: User, currentPassword: string, signedInAt?: number) {
   assertMfaConfigured(d.config);
   if (user.mfaEnabled) throw alreadyEnabled();
-  await assertCurrentPassword(d, user, currentPassword);
+  await assertCurrentPassword(d, user, currentPassword, signedInAt);
   const secret = newSecret();
   const saved = await savePendingFactor(d.db, user.id, await encryptSecret(d.config, user.id, secret), new Date());
   if (!saved) throw alreadyEnabled();
@@ -91,12 +91,12 @@ export async function confirmTotp(d: Deps, user: User, sessionId: string | undef
  * codes). Their codes draw on the account's second-factor budget as verify's do: with the
  * password and a stolen session they would otherwise be a code oracle of their own.
  */
-async function assertPasswordAndCode(d: Deps, user: User, b: { current_password: string; code: string }) {
+async function assertPasswordAndCode(d: Deps, user: User, b: { current_password: string; code: string }, signedInAt: number | undefined) {
   assertMfaConfigured(d.config);
   const factor = await findFactor(d.db, user.id);
   if (!factor?.confirmedAt) throw notEnabled();
   await assertSecondFactorBudget(d, user.id);
-  await assertCurrentPassword(d, user, b.current_password);
+  await assertCurrentPassword(d, user, b.current_password, signedInAt);
   const used = await verifySecondFactor(d, { userId: user.id, body: { code: b.code }, totpSecret: factor.secret });
   if (used.kind === "wrong") {
     await countWrongSecondFactor(d, user.id);
@@ -108,15 +108,15 @@ async function assertPasswordAndCode(d: Deps, user: User, b: { current_password:
 }
 
 /** Turns MFA off (password and a code); the user's other sessions are revoked. */
-export async function disableMfa(d: Deps, user: User, sessionId: string | undefined, b: { current_password: string; code: string }) {
-  const method = await assertPasswordAndCode(d, user, b);
+export async function disableMfa(d: Deps, user: User, sessionId: string | undefined, b: { current_password: string; code: string }, signedInAt?: number) {
+  const method = await assertPasswordAndCode(d, user, b, signedInAt);
   await removeMfa(d.db, { userId: user.id, now: new Date(), keepSessionId: sessionId, revoke: true });
   d.securityEvent("mfa.disabled", { userId: user.id, sessionId, detail: { method } });
 }
 
 /** A fresh set of 10 recovery codes (password and a code); every old code, used or not, stops working. */
-export async function regenerateRecoveryCodes(d: Deps, user: User, b: { current_password: string; code: string }): Promise<string[]> {
-  const method = await assertPasswordAndCode(d, user, b);
+export async function regenerateRecoveryCodes(d: Deps, user: User, b: { current_password: string; code: string }, signedInAt?: number): Promise<string[]> {
+  const method = await assertPasswordAndCode(d, user, b, signedInAt);
   const { codes, hashes } = newRecoveryCodes(user.id);
   await replaceRecoveryCodes(d.db, user.id, hashes, new Date());
   d.securityEvent("mfa.recovery_codes_renewed", { userId: user.id, detail: { method } });

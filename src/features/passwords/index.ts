@@ -28,7 +28,7 @@ export const passwordsCapability = { name: "passwords", config: { shape: config,
 // What other capabilities use (they import nothing else from this folder).
 export { hashPassword, isCostlyHash, isSupportedHash, verifyAgainstDummy, verifyPassword } from "./hashing";
 export type { HasherSpec } from "./hashing";
-export { PASSWORD_MSG, assertPasswordsMatch, currentPasswordWrong } from "./messages";
+export { PASSWORD_MSG, assertPasswordsMatch, currentPasswordWrong, reauthenticationRequired } from "./messages";
 export { assertCurrentPassword, checkCurrentPassword } from "./current-password";
 export { assertPasswordRules, newPasswordProblems } from "./policy";
 export { PASSWORD_RULES_HELP } from "./rules";

@@ -1,4 +1,4 @@
-import { fieldError, nonFieldError } from "../../kernel/errors";
+import { detailError, fieldError, nonFieldError } from "../../kernel/errors";
 
 /** Django's validator messages and help texts (AUTH_PASSWORD_VALIDATORS), word for word. */
 export const PASSWORD_MSG = {
@@ -21,6 +21,9 @@ export const PASSWORD_MSG = {
 export function assertPasswordsMatch(password: string, password2: string) {
   if (password !== password2) throw nonFieldError(PASSWORD_MSG.mismatch);
 }
+
+/** The common rules' refusal when only a recent sign-in would do (CONTRACT v3 part 2). */
+export const reauthenticationRequired = () => detailError(403, "Please sign in again to continue.", "reauthentication_required");
 
 /** A wrong current password where an operation asks for it again (password change, MFA, e-mail change). */
 export const currentPasswordWrong = () => fieldError("current_password", PASSWORD_MSG.currentPasswordWrong);

@@ -1,10 +1,8 @@
-import { detailError, nonFieldError } from "../../kernel/errors";
+import { nonFieldError } from "../../kernel/errors";
 
 /** The common rules' wording (CONTRACT v3 part 2), word for word. */
 const SIGN_IN_MSG = {
-  reauthenticate: "Please sign in again to continue.",
   lastWayIn: "You cannot remove your last way to sign in.",
 } as const;
 
-export const reauthenticationRequired = () => detailError(403, SIGN_IN_MSG.reauthenticate, "reauthentication_required");
 export const lastWayIn = () => nonFieldError(SIGN_IN_MSG.lastWayIn);

@@ -1,7 +1,6 @@
 import type { Deps } from "../../kernel/deps";
-import { assertCurrentPassword } from "../passwords";
+import { assertCurrentPassword, reauthenticationRequired } from "../passwords";
 import { findSessionSignedInAt, type Authenticated } from "../sessions";
-import { reauthenticationRequired } from "./messages";
 import { hasPassword } from "./ways";
 
 /**

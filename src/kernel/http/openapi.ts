@@ -28,6 +28,8 @@ export const authErrors = {
   401: json(UserError, "Missing, invalid, expired or revoked access token"),
   503: json(UserError, "Temporarily unavailable"),
 };
+/** Routes that ask for current_password: an account without a password whose session was not signed into recently. */
+export const reauthError = { 403: json(UserError, "No password to check and no recent sign-in: reauthentication_required") };
 /** /api/token/ with EMAIL_VERIFICATION=mandatory: a right password of an unverified address. */
 export const notVerifiedTokenError = { 403: json(TokenError, "EMAIL_VERIFICATION=mandatory: the address is not verified (after a right password)") };
 export const tokenErrors = {
