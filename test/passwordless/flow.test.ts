@@ -94,8 +94,11 @@ describe("no enumeration", () => {
     expect(a.body.challenge_id).not.toBe(b.body.challenge_id);
   });
 
-  it("known and unknown addresses take a similar time to answer (medians within 25 ms)", async () => {
+  it("known and unknown addresses take a similar time to answer, even with a slow mail provider (medians within 75 ms)", async () => {
     const known = (await registerUser()).email;
+    // A provider that takes 200 ms: a mail sent before the answer would show in the known times.
+    mailbox.restore();
+    mailbox = installMailbox(() => new Promise((r) => setTimeout(() => r(Response.json({ id: "slow" })), 200)));
     // Time to the answer only (as a client sees it): the mail leaves after it, in waitUntil.
     const timed = async (email: string) => {
       const ctx = createExecutionContext();
@@ -115,7 +118,7 @@ describe("no enumeration", () => {
       times.unknown.push(await timed(uniqueEmail("t")));
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    expect(Math.abs(median(times.known) - median(times.unknown))).toBeLessThan(25);
+    expect(Math.abs(median(times.known) - median(times.unknown))).toBeLessThan(75);
     expect(mailbox.countFor(known)).toBe(5);
   });
 });
