@@ -12,6 +12,7 @@ import { mfaCapability } from "./features/mfa";
 import { passkeysCapability } from "./features/passkeys";
 import { oidcCapability } from "./features/oidc";
 import { passwordResetCapability } from "./features/password-reset";
+import { passwordlessCapability } from "./features/passwordless";
 import { passwordsCapability } from "./features/passwords";
 import { sessionsCapability } from "./features/sessions";
 import { signInCapability } from "./features/sign-in";
@@ -48,6 +49,7 @@ const own = [
   oidcCapability,
   signInCapability,
   passkeysCapability,
+  passwordlessCapability,
 ] as const;
 /** Every capability; the audit log takes the others' event types for its filter. */
 export const capabilities = [...own, auditCapability(eventTypesOf(own))] as const satisfies readonly Capability[];

@@ -4,6 +4,7 @@
 import autocannon from "autocannon";
 import { passkeyRequests } from "./scenarios/passkey.mjs";
 import { oidcRequests } from "./scenarios/oidc.mjs";
+import { passwordlessRequests } from "./scenarios/passwordless.mjs";
 
 const MAX_SAMPLES = 5;
 
@@ -155,6 +156,8 @@ function scenarioRequests(spec, tally) {
       return passkeyRequests(d, onResponse);
     case "oidc":
       return oidcRequests(spec, tally, record);
+    case "passwordless":
+      return passwordlessRequests(spec, tally, record);
 
     default:
       throw new Error(`unknown scenario kind ${spec.kind}`);

@@ -15,7 +15,8 @@ import { preparePasskeys } from "./scenarios/passkey.mjs";
 export const PENDING_VARS = {
   WEBAUTHN_RP_ID: "localhost",
   WEBAUTHN_ORIGINS: "http://localhost:8787",
-  PASSWORDLESS: "login",
+  // signup: the scenario starts for fresh addresses (5 starts per address per 15 min), which get mail only under signup.
+  PASSWORDLESS: "signup",
   PASSWORDLESS_URL: "http://localhost:8787/passwordless",
   // The fake provider listens before Miniflare starts: its URL is the issuer (bench/lib/scenarios/oidc.mjs).
   ...(await startBenchProvider()),
@@ -50,8 +51,8 @@ export const PENDING_SCENARIOS = [
     kind: "passwordless",
     path: "/api/auth/email/start/",
     probe: { method: "POST", path: "/api/auth/email/start/", body: { email: "probe@example.com" } },
-    // wave 2: the mail stand-in (bench/lib/mail-server.mjs) keeps the last code per address;
-    // the load child starts, asks the host for the code over IPC (or a tiny HTTP lookup), verifies.
-    prepare: null,
+    // The mail stand-in keeps the last code per address (GET <mail>/code?to=); the request maker
+    // is bench/lib/scenarios/passwordless.mjs.
+    prepare: async ({ mail }) => ({ mailBase: new URL(mail.url).origin, verifyPath: "/api/auth/email/verify/", prefix: `pwl-${Date.now().toString(36)}` }),
   },
 ];

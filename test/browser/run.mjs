@@ -7,9 +7,10 @@ import * as emailPages from "./email-pages.mjs";
 import { cleanup, log, results, start, wranglerOutput } from "./lib.mjs";
 import * as oidc from "./oidc.mjs";
 import * as passkeys from "./passkeys.mjs";
+import * as passwordless from "./passwordless.mjs";
 import * as resetPage from "./reset-page.mjs";
 
-const SUITES = { "reset-page": resetPage, "email-pages": emailPages, passkeys, oidc };
+const SUITES = { "reset-page": resetPage, "email-pages": emailPages, passkeys, oidc, passwordless };
 const OVERALL_MS = 360_000;
 
 const wanted = process.argv.slice(2);
