@@ -203,7 +203,7 @@ export async function start(vars = {}) {
   const migrate = await migrating;
   if (migrate.status !== 0) throw new Error(`migrations failed (${migrate.status ?? migrate.signal}):\n${migrate.output}`);
   log("migrations applied");
-  const browser = await state.browserStarting;
+  await state.browserStarting;
   const { mails } = state.mail;
 
   /** A JSON POST to the worker: its status and parsed body. */
@@ -240,7 +240,7 @@ export async function start(vars = {}) {
    * the suite's default timeouts; `cspViolations` collects the console's CSP reports.
    */
   const newPage = async () => {
-    const context = await browser.newContext({ viewport: { width: 1024, height: 900 }, javaScriptEnabled: false });
+    const context = await state.browser.newContext({ viewport: { width: 1024, height: 900 }, javaScriptEnabled: false });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     page.setDefaultNavigationTimeout(15_000);
@@ -251,7 +251,24 @@ export async function start(vars = {}) {
     return { context, page, cspViolations };
   };
 
-  return { origin, mails, api, mailsTo, linkIn, d1, newPage, browser };
+  /**
+   * A browser of its own for each suite: the packaged Chromium runs --single-process, which can
+   * end the whole browser when a suite's cross-origin pages close, under the next suite's feet.
+   */
+  let suites = 0;
+  const freshBrowser = async () => {
+    if (suites++ === 0 && state.browser?.isConnected()) return;
+    await state.browser?.close().catch(() => {});
+    state.browserStarting = launchBrowser();
+    await state.browserStarting;
+  };
+
+  return {
+    origin, mails, api, mailsTo, linkIn, d1, newPage, freshBrowser,
+    get browser() {
+      return state.browser;
+    },
+  };
 }
 
 /** Every check's outcome, in order. */

@@ -138,7 +138,7 @@ export async function run(h) {
       await shot("4-link-used");
     });
   } finally {
-    await context.close();
+    await context.close().catch(() => {}); // the browser may have ended with its last page
     front.close();
   }
 }

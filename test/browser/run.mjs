@@ -52,6 +52,7 @@ try {
   for (const suite of suites) {
     log(`--- ${suite.name} (${suite.checks} checks)`);
     try {
+      await harness.freshBrowser();
       await suite.run(harness);
     } catch (err) {
       reportSetup(`setup (${suite.name})`, err);
