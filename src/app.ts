@@ -62,14 +62,17 @@ useConfigParts(capabilities.flatMap((c: Capability) => (c.config ? [c.config] : 
 // strict: false serves every path with and without its trailing slash, as the contract asks.
 const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 
-app.use("*", securityHeaders, cors, requestContext({ limiters, sinks: capabilities.flatMap((c: Capability) => (c.onSecurityEvent ? [c.onSecurityEvent] : [])) }));
-const settings = capabilities.flatMap((c: Capability) => (c.settings ? [c.settings] : []));
-if (settings.length) {
-  app.use("*", async (c, next) => {
-    for (const check of settings) check(c.env);
-    await next();
-  });
-}
+app.use(
+  "*",
+  securityHeaders,
+  cors,
+  requestContext({
+    limiters,
+    sinks: capabilities.flatMap((c: Capability) => (c.onSecurityEvent ? [c.onSecurityEvent] : [])),
+    // Invalid settings of any capability are a configuration error (503) on every route.
+    settings: capabilities.flatMap((c: Capability) => (c.settings ? [c.settings] : [])),
+  }),
+);
 // Routes a browser posts a form to (a provider's form_post callback) come before the JSON-only rule.
 for (const cap of capabilities as readonly Capability[]) if (cap.formRoutes) app.route("/", cap.formRoutes);
 app.use("/api/*", jsonBody());

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
-import { getConfig } from "../config";
+import { getConfig, type Env } from "../config";
 import type { LimiterSpec } from "../names";
 import { buildDeps, type SecurityEventSink } from "../deps";
 import { createLogger, type Logger } from "../log";
@@ -15,12 +15,23 @@ import type { AppEnv } from "./types";
  * rather than signing anything with a bad key. The request id is set earlier, by
  * securityHeaders, so that even a CORS preflight answer carries it.
  */
-export const requestContext = (app: { limiters: Record<string, LimiterSpec>; sinks: readonly SecurityEventSink[] }) =>
-  createMiddleware<AppEnv>(async (c, next) => {
+export const requestContext = (app: {
+  limiters: Record<string, LimiterSpec>;
+  sinks: readonly SecurityEventSink[];
+  /** The capabilities' own settings checks (Capability.settings): run until they pass once per env. */
+  settings: readonly ((env: Env) => unknown)[];
+}) => {
+  // The env object is stable for an isolate's life: once its settings passed, a request pays one lookup.
+  const settled = new WeakSet<object>();
+  return createMiddleware<AppEnv>(async (c, next) => {
     const started = Date.now();
     const requestId = c.get("requestId");
     // A broken configuration throws the 503 AppError; the error renderer logs its reason.
     const config = getConfig(c.env);
+    if (!settled.has(c.env)) {
+      for (const check of app.settings) check(c.env);
+      settled.add(c.env);
+    }
     const log = createLogger(requestId, config.logKey);
     // Only `app.use` registers method ALL: a request that matched nothing else is the
     // notFound handler's (a 404, a 405 or an OPTIONS answer), which needs no dependencies and
@@ -58,6 +69,7 @@ export const requestContext = (app: { limiters: Record<string, LimiterSpec>; sin
       logRequest(c, log, started);
     }
   });
+};
 
 const logRequest = (c: Context<AppEnv>, log: Logger, started: number) =>
   log.event("request", {
