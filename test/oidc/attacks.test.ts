@@ -1,19 +1,12 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, claimsOf, registerUser } from "../support/api";
 import { installMailbox } from "../support/mailbox";
-import { acme, callback, dance, exchange, personAt, providerLogin, type Acme } from "./http-helpers";
+import { acme, eachTestWithAcme, callback, dance, exchange, personAt, providerLogin, type Acme } from "./http-helpers";
 
 let p: Acme;
 let mailbox: ReturnType<typeof installMailbox>;
-beforeEach(async () => {
-  mailbox = installMailbox();
-  p = await acme();
-});
-afterEach(() => {
-  p.restore();
-  mailbox.restore();
-});
+eachTestWithAcme((provider, box) => ([p, mailbox] = [provider, box]));
 
 const INVALID_CODE = { errors: { non_field_errors: ["Code is not Valid or Expired"] } };
 const identityCount = (sub: string) => env.DB.prepare("SELECT count(*) AS n FROM identities WHERE subject = ?").bind(sub).first<number>("n");

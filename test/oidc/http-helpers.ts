@@ -1,4 +1,6 @@
+import { afterEach, beforeEach } from "vitest";
 import { api, type ApiOptions } from "../support/api";
+import { installMailbox } from "../support/mailbox";
 import { createFakeOidc, type FakeAlg, type FakeOidc, type FakeUser } from "../support/fake-oidc";
 import { routeFetch } from "../support/fake-oidc-fetch";
 import { APP_REDIRECT, frontEndPkce, uniqueIssuer } from "./helpers";
@@ -74,3 +76,18 @@ export async function providerLogin(p: Acme, user: FakeUser, tc = true) {
 }
 
 export type { FakeOidc };
+
+/** Each test of the file gets a fresh "acme" provider and a mailbox, restored after it (handed over through `use`). */
+export function eachTestWithAcme(use: (provider: Acme, mailbox: ReturnType<typeof installMailbox>) => void) {
+  let restore: () => void = () => {};
+  beforeEach(async () => {
+    const mailbox = installMailbox();
+    const provider = await acme();
+    use(provider, mailbox);
+    restore = () => {
+      provider.restore();
+      mailbox.restore();
+    };
+  });
+  afterEach(() => restore());
+}

@@ -1,21 +1,14 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { claimsOf, registerUser } from "../support/api";
 import { registerAdmin, waitForEvent } from "../support/audit";
 import { installMailbox } from "../support/mailbox";
-import { acme, dance, personAt, providerLogin, type Acme } from "./http-helpers";
+import { eachTestWithAcme, dance, personAt, providerLogin, type Acme } from "./http-helpers";
 import { APP_REDIRECT, frontEndPkce } from "./helpers";
 
 let p: Acme;
 let mailbox: ReturnType<typeof installMailbox>;
-beforeEach(async () => {
-  mailbox = installMailbox();
-  p = await acme();
-});
-afterEach(() => {
-  p.restore();
-  mailbox.restore();
-});
+eachTestWithAcme((provider, box) => ([p, mailbox] = [provider, box]));
 
 const ageSessions = (email: string, seconds: number) =>
   env.DB.prepare("UPDATE sessions SET created_at = created_at - ?1, auth_time = auth_time - ?1 WHERE user_id = (SELECT id FROM users WHERE lower(email) = lower(?2))").bind(seconds * 1000, email).run();

@@ -1,22 +1,15 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { codeFor, enrolledUser } from "../mfa/helpers";
 import { api, claimsOf } from "../support/api";
 import { waitForEvent } from "../support/audit";
 import { installMailbox } from "../support/mailbox";
-import { acme, callback, dance, exchange, personAt, providerLogin, type Acme } from "./http-helpers";
+import { acme, eachTestWithAcme, callback, dance, exchange, personAt, providerLogin, type Acme } from "./http-helpers";
 import { APP_REDIRECT, frontEndPkce } from "./helpers";
 
 let p: Acme;
 let mailbox: ReturnType<typeof installMailbox>;
-beforeEach(async () => {
-  mailbox = installMailbox();
-  p = await acme();
-});
-afterEach(() => {
-  p.restore();
-  mailbox.restore();
-});
+eachTestWithAcme((provider, box) => ([p, mailbox] = [provider, box]));
 
 const userRow = (email: string) => env.DB.prepare("SELECT id, password, email_verified, tc, name FROM users WHERE lower(email) = lower(?)").bind(email).first<any>();
 
