@@ -22,8 +22,6 @@ import { eventTypesOf, limitersOf, type Capability } from "./kernel/capability";
 import { useConfigParts } from "./kernel/config";
 import { detailError } from "./kernel/errors";
 import { requestContext } from "./kernel/http/context";
-import { cors } from "./kernel/http/cors";
-import { securityHeaders } from "./kernel/http/headers";
 import { jsonBody } from "./kernel/http/json-body";
 import { allowedMethods } from "./kernel/http/methods";
 import { renderJsonError } from "./kernel/http/render-error";
@@ -64,8 +62,6 @@ const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook
 
 app.use(
   "*",
-  securityHeaders,
-  cors,
   requestContext({
     limiters,
     sinks: capabilities.flatMap((c: Capability) => (c.onSecurityEvent ? [c.onSecurityEvent] : [])),

@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, Next } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { getConfig, type Env } from "../config";
@@ -6,14 +6,18 @@ import type { LimiterSpec } from "../names";
 import { buildDeps, type SecurityEventSink } from "../deps";
 import { createLogger, type Logger } from "../log";
 import { withRequestStorage, declareConsistency, type Consistency } from "../storage";
+import { corsHeaders, preflightAnswer } from "./cors";
+import { completeHeaders, prepareHeaders } from "./headers";
+import { renderJsonError } from "./render-error";
 import { throttle } from "./throttle";
 import type { AppEnv } from "./types";
 
 /**
- * Per request: the parsed config (once per isolate), the modules' dependencies, and one
+ * The one middleware every request passes: its id (X-Request-Id), the headers every answer
+ * carries, CORS, the parsed config (once per isolate), the modules' dependencies, and one
  * JSON log line when the answer leaves. A broken configuration answers 503 on every route
- * rather than signing anything with a bad key. The request id is set earlier, by
- * securityHeaders, so that even a CORS preflight answer carries it.
+ * rather than signing anything with a bad key. One middleware, not four: each layer of
+ * Hono's compose costs a frame and a promise on every request, a 404 included.
  */
 export const requestContext = (app: {
   limiters: Record<string, LimiterSpec>;
@@ -25,8 +29,28 @@ export const requestContext = (app: {
   const settled = new WeakSet<object>();
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = Date.now();
-    const requestId = c.get("requestId");
-    // A broken configuration throws the 503 AppError; the error renderer logs its reason.
+    const requestId = crypto.randomUUID();
+    c.set("requestId", requestId);
+    const origin = c.req.header("origin");
+    // A preflight is answered here, before the config is required: it names its request too.
+    if (origin !== undefined && c.req.method === "OPTIONS" && c.req.header("access-control-request-method") !== undefined) {
+      const res = preflightAnswer(origin, corsHeaders(c.env, origin).length > 1);
+      completeHeaders(res, requestId, []);
+      return res;
+    }
+    const cors = corsHeaders(c.env, origin);
+    prepareHeaders(c, requestId, cors);
+    try {
+      await handle(c, next, requestId, started);
+    } catch (err) {
+      // Only this middleware's own throws land here (a broken configuration's 503): Hono
+      // renders a route's errors at the route's own level, inside next().
+      c.res = renderJsonError(c, err);
+    }
+    completeHeaders(c.res, requestId, cors);
+  });
+
+  async function handle(c: Context<AppEnv>, next: Next, requestId: string, started: number) {
     const config = getConfig(c.env);
     if (!settled.has(c.env)) {
       for (const check of app.settings) check(c.env);
@@ -68,7 +92,7 @@ export const requestContext = (app: {
     } finally {
       logRequest(c, log, started);
     }
-  });
+  }
 };
 
 const logRequest = (c: Context<AppEnv>, log: Logger, started: number) =>

@@ -32,5 +32,8 @@ const isTokenPath = (path: string) => path === "/api/token" || path.startsWith("
 export function renderJsonError(c: Context<AppEnv>, err: unknown) {
   const e = classifyError(err, c.get("requestId"));
   const body = isTokenPath(c.req.path) ? (e.options.tokenBody ?? e.body) : { errors: e.body };
-  return c.json(body, e.status as 400, e.options.headers);
+  // The charset named here, so the answer needs no header fixed after it is built.
+  return c.body(JSON.stringify(body), e.status as 400, { ...e.options.headers, "Content-Type": JSON_UTF8 });
 }
+
+const JSON_UTF8 = "application/json; charset=utf-8";
