@@ -54,9 +54,11 @@ const DURATION = int("BENCH_DURATION", 5);
 // measured seconds before it, so the machine's drift (a shared VM: baselines moved by ±20%
 // from one minute to the next) hits both sides of a ratio alike.
 const ROUNDS = Math.round(int("BENCH_ROUNDS", 5));
-// BENCH_RATELIMIT=off leaves the [[ratelimits]] bindings out, so the worker runs unlimited
-// (its documented behaviour without a binding): a diagnostic that isolates what Miniflare's
-// rate-limit simulator (a Durable Object with a SQLite write per limit() call) adds.
+// BENCH_RATELIMIT=off binds every [[ratelimits]] name to an RPC stub whose limit() always
+// passes (the worker refuses to serve without its limiters; Miniflare 5 has no user-facing
+// wrapped bindings to keep it in the worker's isolate): a diagnostic that isolates what
+// Miniflare's rate-limit simulator (a Durable Object with a SQLite write per limit() call)
+// adds over a bare cross-isolate call.
 const RATELIMIT = process.env.BENCH_RATELIMIT === "off" ? "off" : "miniflare";
 const CONNECTIONS = Math.round(int("BENCH_CONNECTIONS", 32));
 const WARMUP = process.env.BENCH_WARMUP === "0" ? 0 : int("BENCH_WARMUP", 1);
@@ -86,7 +88,9 @@ const SCENARIOS = [
   // The middleware floor, side by side: a bare Hono worker's 404 (bench/hono-worker.mjs) and
   // ours, same path, both on their own workerd socket (no Miniflare entry worker in either).
   { id: "hono404", label: "GET /no-such-route (bare Hono 404)", kind: "get", path: "/no-such-route", expectStatus: 404, direct: "hono-bare", role: "baseline (bare Hono, no middleware)", warm: true },
-  { id: "notfound", label: "GET /no-such-route (our 404: the middleware floor)", kind: "get", path: "/no-such-route", expectStatus: 404, direct: "worker", baseline: "hono404", warm: true },
+  { id: "notfound", label: "GET /no-such-route (our 404: the middleware floor)", kind: "get", path: "/no-such-route", expectStatus: 404, direct: "worker", baseline: "hono404", companions: ["floor404"], warm: true },
+  // Bare Hono plus only what every answer of ours carries (bench/floor-worker.mjs): how low our 404 could go.
+  { id: "floor404", label: "GET /no-such-route (bare Hono + request id, our headers, a log line)", kind: "get", path: "/no-such-route", expectStatus: 404, direct: "hono-floor", baseline: "hono404", role: "least our 404 could cost", warm: true },
   { id: "livez", label: "GET /livez", kind: "get", path: "/livez", role: "baseline (bare: no storage)", warm: true },
   { id: "healthz", label: "GET /healthz", kind: "get", path: "/healthz", role: "baseline (one trivial D1 query)", warm: true },
   { id: "profile", label: "GET /api/user/profile/", kind: "profile", path: "/api/user/profile/", baseline: "healthz", target: 0.7, warm: true },
@@ -109,6 +113,7 @@ function selectScenarios() {
     const s = SCENARIOS.find((x) => x.id === id);
     if (!s) throw new Error(`BENCH_SCENARIOS: unknown scenario ${id} (known: ${SCENARIOS.map((x) => x.id).join(", ")})`);
     if (s.baseline) ids.add(s.baseline);
+    for (const c of s.companions ?? []) ids.add(c);
   }
   return SCENARIOS.filter((s) => ids.has(s.id));
 }
@@ -183,6 +188,8 @@ async function main() {
     const bcryptBuild = await buildBcryptWorker(ROOT, bcryptOut);
     const honoOut = join(tmp, "hono-worker.js");
     const honoBuild = await buildBenchWorker(ROOT, join(ROOT, "bench/hono-worker.mjs"), honoOut);
+    const floorOut = join(tmp, "floor-worker.js");
+    await buildBenchWorker(ROOT, join(ROOT, "bench/floor-worker.mjs"), floorOut);
     const capabilities = bundleCapabilities(build.metafile, ROOT);
 
     // 2. Config, Miniflare, mail stand-in.
@@ -226,6 +233,16 @@ async function main() {
       MAIL_API_URL: mail.url,
     };
     notes.push(`MAIL_API_URL points at a local fake provider (${mail.url}) answering 200 JSON; MAIL_API_KEY is set, so reset mails take the HTTP provider path.`);
+    // The floor's yardsticks (bench/hono-worker.mjs, bench/floor-worker.mjs): each on its own direct socket.
+    const yardstick = (name, path, route) => ({
+      name,
+      modules: [{ type: "ESModule", path }],
+      modulesRoot: tmp,
+      routes: [route],
+      compatibilityDate: config.compatibility_date,
+      compatibilityFlags: config.compatibility_flags ?? [],
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    });
     mf = new Miniflare(toOptions({
       host: "127.0.0.1",
       port,
@@ -252,6 +269,7 @@ async function main() {
           d1Databases: b.d1Databases,
           kvNamespaces: b.kvNamespaces,
           ...(RATELIMIT === "miniflare" && Object.keys(b.ratelimits).length ? { ratelimits: b.ratelimits } : {}),
+          ...(RATELIMIT === "off" ? { serviceBindings: Object.fromEntries(Object.keys(b.ratelimits).map((name) => [name, { name: "ratelimit-stub", entrypoint: "Pass" }])) } : {}),
           bindings,
           // Always a direct socket too: the floor scenarios use it whatever BENCH_DIRECT says.
           unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
@@ -266,15 +284,16 @@ async function main() {
           bindings: { BENCH_PASSWORD: PASSWORD, BENCH_HASH: boundHash },
           ...(DIRECT ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
         },
-        {
-          name: "hono-bare",
-          modules: [{ type: "ESModule", path: honoOut }],
-          modulesRoot: tmp,
-          routes: ["*/__bench/hono/*"],
-          compatibilityDate: config.compatibility_date,
-          compatibilityFlags: config.compatibility_flags ?? [],
-          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-        },
+        yardstick("hono-bare", honoOut, "*/__bench/hono/*"),
+        yardstick("hono-floor", floorOut, "*/__bench/floor/*"),
+        ...(RATELIMIT === "off"
+          ? [{
+              name: "ratelimit-stub",
+              modules: true,
+              compatibilityDate: config.compatibility_date,
+              script: "import { WorkerEntrypoint } from 'cloudflare:workers'; export class Pass extends WorkerEntrypoint { async limit() { return { success: true }; } } export default { fetch: () => new Response(null, { status: 404 }) };",
+            }]
+          : []),
       ],
     }));
     const entryUrl = (await mf.ready).toString().replace(/\/$/, "");
@@ -282,6 +301,7 @@ async function main() {
     const directUrls = {
       worker: (await mf.unsafeGetDirectURL(workerName)).toString().replace(/\/$/, ""),
       "hono-bare": (await mf.unsafeGetDirectURL("hono-bare")).toString().replace(/\/$/, ""),
+      "hono-floor": (await mf.unsafeGetDirectURL("hono-floor")).toString().replace(/\/$/, ""),
     };
     const url = DIRECT ? directUrls.worker : entryUrl;
     const boundUrl = DIRECT ? (await mf.unsafeGetDirectURL("bcrypt-bound")).toString().replace(/\/$/, "") : entryUrl;
@@ -293,7 +313,7 @@ async function main() {
     );
     notes.push(
       RATELIMIT === "off"
-        ? "BENCH_RATELIMIT=off: no [[ratelimits]] bindings, so the worker ran WITHOUT rate limits (a diagnostic: it isolates what Miniflare's simulator adds; not a configuration to deploy)."
+        ? "BENCH_RATELIMIT=off: every [[ratelimits]] binding was an RPC stub whose limit() always passes, so the worker ran WITHOUT rate limits (a diagnostic: it isolates what Miniflare's simulator adds; not a configuration to deploy)."
         : "Rate limits: Miniflare's simulator, a Durable Object with a SQLite write per limit() call (one more storage round trip on login, register, reset and refresh); BENCH_RATELIMIT=off measures without it.",
     );
     notes.push(
@@ -339,7 +359,7 @@ async function main() {
           const email = `seed-${RUN_TAG}-${i}@example.com`;
           const r = await api("/api/user/register/", { email, name: `Seed User ${i}`, password: PASSWORD, password2: PASSWORD, tc: true });
           if (r.status !== 201 || !r.json?.token?.access || !r.json?.token?.refresh) {
-            throw new Error(`seeding ${email}: register answered ${r.status}: ${r.text.slice(0, 500)}`);
+            throw new Error(`seeding ${email}: register answered ${r.status}: ${r.text.slice(0, 500)}${logs.errors.length ? `; the worker logged: ${logs.errors.join(" | ")}` : ""}`);
           }
           users[i] = { email, password: PASSWORD, access: r.json.token.access, refresh: r.json.token.refresh };
         }
@@ -532,19 +552,27 @@ async function main() {
     });
     // The floor, as the issue states it: our 404's CPU over bare Hono's, per round, median.
     let floor = null;
-    if (rounds.notfound && rounds.hono404) {
-      const per = rounds.notfound.map((m, i) => {
+    const perRound = (id) =>
+      rounds[id].map((m, i) => {
         const h = rounds.hono404[Math.min(i, rounds.hono404.length - 1)].cpu?.workerdCpuMsPerRequest;
         const o = m.cpu?.workerdCpuMsPerRequest;
         return h && o ? o / h : null;
       }).filter((v) => v != null);
+    if (rounds.notfound && rounds.hono404) {
+      const per = perRound("notfound");
+      const least = rounds.floor404 ? perRound("floor404") : [];
       floor = {
         oursCpuMsPerRequest: results.notfound.cpu?.workerdCpuMsPerRequest ?? null,
         honoCpuMsPerRequest: results.hono404.cpu?.workerdCpuMsPerRequest ?? null,
         roundRatios: per.map((v) => Math.round(v * 100) / 100),
         ratio: per.length ? Math.round(median(per) * 100) / 100 : null,
+        essentialsCpuMsPerRequest: results.floor404?.cpu?.workerdCpuMsPerRequest ?? null,
+        essentialsRatio: least.length ? Math.round(median(least) * 100) / 100 : null,
       };
-      notes.unshift(`Middleware floor: our 404 ${floor.oursCpuMsPerRequest} ms CPU/req vs bare Hono's ${floor.honoCpuMsPerRequest}: ${floor.ratio}x (median of per-round ratios ${floor.roundRatios.join(", ")}; issue 27 asks <= 1.6x).`);
+      notes.unshift(
+        `Middleware floor: our 404 ${floor.oursCpuMsPerRequest} ms CPU/req vs bare Hono's ${floor.honoCpuMsPerRequest}: ${floor.ratio}x (median of per-round ratios ${floor.roundRatios.join(", ")}; issue 27 asks <= 1.6x)` +
+          (floor.essentialsRatio != null ? `; bare Hono with only a request id, our eight headers and one log line: ${floor.essentialsCpuMsPerRequest} ms, ${floor.essentialsRatio}x, the least our 404 could cost.` : "."),
+      );
     }
     for (const [id, why] of Object.entries(skipped)) notes.unshift(`SKIPPED ${id}: ${why}. Not measured; its budget is not checked.`);
     let coldStart = null;

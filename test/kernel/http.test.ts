@@ -137,6 +137,25 @@ describe("security headers", () => {
       expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
     }
   });
+
+  it("are on a preflight and on a broken configuration's 503 too; a broken configuration opens no CORS", async () => {
+    const origin = "http://localhost:8080";
+    const broken = await api("/api/user/login/", { body: { email: "a@b.co", password: "x" }, headers: { origin }, vars: { JWT_SIGNING_KEY: "" } });
+    expect(broken.status).toBe(503);
+    expect(broken.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    const pre = await api("/api/user/login/", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+    expect(pre.status).toBe(204);
+    for (const res of [broken, pre]) {
+      expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+      expect(res.headers.get("vary")).toBe("Origin");
+    }
+    expect(pre.headers.get("access-control-allow-origin")).toBe(origin);
+    // Its list of origins is part of the configuration that failed: nothing in it is trusted.
+    expect(broken.headers.get("access-control-allow-origin")).toBeNull();
+  });
 });
 
 describe("configuration", () => {
