@@ -81,8 +81,8 @@ describe("signup", () => {
   it("an unknown address with tc gets a mail (generic, without the typed name); verify creates the account: verified, no password, name and tc from start", async () => {
     const email = uniqueEmail("new");
     const m = await startAndRead(mailbox, email, SIGNUP, { name: "Zoë Newcomer", tc: true });
-    expect(m.mail.text).not.toContain("Zoë");
-    expect(m.mail.html).not.toContain("Zo");
+    // Not "Zo" alone: the link's random token holds it about once in a hundred mails.
+    for (const body of [m.mail.text, m.mail.html]) expect(body).not.toMatch(/Newcomer|Zo(ë|&)/);
     expect(await userRow(email)).toBeNull();
     const res = await verify({ challenge_id: m.challenge_id, code: m.code }, SIGNUP);
     expect(res.status).toBe(200);
