@@ -17,6 +17,13 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // Whatever a test has not faked (a mail sent after the answer by a test that installed
+          // no mailbox, say) stops here instead of asking DNS for mail.test: no test ever leaves
+          // the machine, and a 502 is what a provider that is down answers.
+          outboundService: (request: Request) => {
+            const host = new URL(request.url).host;
+            return new Response(`no fake for ${host} in this test`, { status: 502 });
+          },
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_AUDIT_MIGRATIONS: auditMigrations,
