@@ -32,7 +32,9 @@ if (major < 22 || (major === 22 && minor < 12)) {
 }
 
 const { buildWorker, bundleSizes, bundleComposition, bundleCapabilities, buildBcryptWorker, buildBenchWorker } = await import("./lib/build.mjs");
-const { PENDING_SCENARIOS, PENDING_VARS } = await import("./lib/pending.mjs");
+const { PENDING_VARS } = await import("./lib/pending.mjs");
+const { SCENARIOS, selectScenarios } = await import("./lib/scenario-list.mjs");
+const { compareRounds } = await import("./lib/rounds.mjs");
 const { readBudgets, checkBudgets, printBudgetCheck } = await import("./lib/budgets.mjs");
 const CHECK = process.argv.includes("--check");
 const COLDSTART = CHECK || ["1", "true", "yes"].includes(String(process.env.BENCH_COLDSTART ?? "").toLowerCase());
@@ -79,44 +81,6 @@ const DIRECT = ["1", "true", "yes"].includes(String(process.env.BENCH_DIRECT ?? 
 const PASSWORD = "violet-Harbor-91";
 const RUN_TAG = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
 
-/**
- * The scenarios, in run order. `baseline`: the scenario whose throughput in this same run the
- * ratio is taken against; `target`: the ratio the design aims for (reported, never asserted).
- * `slow`: dominated by bcrypt (no warm-up run, long timeout, queueing shows in latency).
- */
-const SCENARIOS = [
-  // The middleware floor, side by side: a bare Hono worker's 404 (bench/hono-worker.mjs) and
-  // ours, same path, both on their own workerd socket (no Miniflare entry worker in either).
-  { id: "hono404", label: "GET /no-such-route (bare Hono 404)", kind: "get", path: "/no-such-route", expectStatus: 404, direct: "hono-bare", role: "baseline (bare Hono, no middleware)", warm: true },
-  { id: "notfound", label: "GET /no-such-route (our 404: the middleware floor)", kind: "get", path: "/no-such-route", expectStatus: 404, direct: "worker", baseline: "hono404", companions: ["floor404"], warm: true },
-  // Bare Hono plus only what every answer of ours carries (bench/floor-worker.mjs): how low our 404 could go.
-  { id: "floor404", label: "GET /no-such-route (bare Hono + request id, our headers, a log line)", kind: "get", path: "/no-such-route", expectStatus: 404, direct: "hono-floor", baseline: "hono404", role: "least our 404 could cost", warm: true },
-  { id: "livez", label: "GET /livez", kind: "get", path: "/livez", role: "baseline (bare: no storage)", warm: true },
-  { id: "healthz", label: "GET /healthz", kind: "get", path: "/healthz", role: "baseline (one trivial D1 query)", warm: true },
-  { id: "profile", label: "GET /api/user/profile/", kind: "profile", path: "/api/user/profile/", baseline: "healthz", target: 0.7, warm: true },
-  // Verify reads storage (revocation), like profile: measured against /healthz.
-  { id: "verify", label: "POST /api/token/verify/", kind: "verify", path: "/api/token/verify/", baseline: "healthz", target: 0.8, warm: true },
-  { id: "refresh", label: "POST /api/token/refresh/ (rotating)", kind: "refresh", path: "/api/token/refresh/", baseline: "healthz", target: 0.5, warm: false },
-  { id: "reset", label: "POST /api/user/send-reset-password-email/", kind: "reset", path: "/api/user/send-reset-password-email/", baseline: "healthz", warm: true },
-  { id: "bcrypt", label: "bound: 1 bcrypt compare/request", kind: "get", path: "/__bench/bcrypt", role: "bound for login", warm: false, slow: true },
-  { id: "login", label: "POST /api/user/login/", kind: "login", path: "/api/user/login/", baseline: "bcrypt", target: 0.85, warm: false, slow: true },
-  { id: "register", label: "POST /api/user/register/", kind: "register", path: "/api/user/register/", baseline: "bcrypt", warm: false, slow: true },
-  // Wave 2 sign-in ceremonies (bench/lib/pending.mjs): probed, skipped with a notice while 404.
-  ...PENDING_SCENARIOS.map((p) => ({ id: p.id, label: p.label, kind: p.kind, path: p.path, pending: p, warm: true })),
-];
-
-function selectScenarios() {
-  const wanted = process.env.BENCH_SCENARIOS?.split(",").map((s) => s.trim()).filter(Boolean);
-  if (!wanted?.length) return SCENARIOS;
-  const ids = new Set(wanted);
-  for (const id of wanted) {
-    const s = SCENARIOS.find((x) => x.id === id);
-    if (!s) throw new Error(`BENCH_SCENARIOS: unknown scenario ${id} (known: ${SCENARIOS.map((x) => x.id).join(", ")})`);
-    if (s.baseline) ids.add(s.baseline);
-    for (const c of s.companions ?? []) ids.add(c);
-  }
-  return SCENARIOS.filter((s) => ids.has(s.id));
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -512,68 +476,8 @@ async function main() {
     }
 
     // 6. Report.
-    const results = Object.fromEntries(Object.entries(rounds).map(([id, list]) => [id, mergeRounds(list)]));
-    const rows = selected.map((s) => {
-      const r = results[s.id];
-      const mine = rounds[s.id];
-      const base = s.baseline ? rounds[s.baseline] : null;
-      // Round i of a scenario against round i of its baseline (bcrypt-bound rows: one round each).
-      const pair = (f) => (base ? median(mine.map((m, i) => f(m, base[Math.min(i, base.length - 1)])).filter((v) => v != null)) : null);
-      const ratio = pair((m, b) => (b.rps > 0 ? m.rps / b.rps : null));
-      const cpuRatio = pair((m, b) => {
-        const bc = b.cpu?.workerdCpuMsPerRequest;
-        const mc = m.cpu?.workerdCpuMsPerRequest;
-        return bc && mc ? bc / mc : null;
-      });
-      return {
-        id: s.id,
-        label: s.label,
-        role: s.role ?? null,
-        baseline: s.baseline ?? null,
-        target: s.target ?? null,
-        rounds: mine.length,
-        rps: r.rps,
-        roundRps: mine.map((m) => m.rps),
-        roundRatios: base ? mine.map((m, i) => m.rps / base[Math.min(i, base.length - 1)].rps) : null,
-        seconds: r.elapsed,
-        total: r.requests.total,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        non2xx: r.non2xx,
-        errors: r.errors + r.timeouts,
-        ratio,
-        met: s.target == null || ratio == null ? null : ratio >= s.target,
-        workerdCpuMsPerRequest: r.cpu?.workerdCpuMsPerRequest ?? null,
-        // The same comparison made on workerd CPU per request instead of throughput: less
-        // sensitive to other load on the machine (throughput ratio ~ this when workerd is the bottleneck).
-        cpuRatio,
-        foreignCpuShare: r.cpu?.foreign?.machineShare ?? null,
-      };
-    });
-    // The floor, as the issue states it: our 404's CPU over bare Hono's, per round, median.
-    let floor = null;
-    const perRound = (id) =>
-      rounds[id].map((m, i) => {
-        const h = rounds.hono404[Math.min(i, rounds.hono404.length - 1)].cpu?.workerdCpuMsPerRequest;
-        const o = m.cpu?.workerdCpuMsPerRequest;
-        return h && o ? o / h : null;
-      }).filter((v) => v != null);
-    if (rounds.notfound && rounds.hono404) {
-      const per = perRound("notfound");
-      const least = rounds.floor404 ? perRound("floor404") : [];
-      floor = {
-        oursCpuMsPerRequest: results.notfound.cpu?.workerdCpuMsPerRequest ?? null,
-        honoCpuMsPerRequest: results.hono404.cpu?.workerdCpuMsPerRequest ?? null,
-        roundRatios: per.map((v) => Math.round(v * 100) / 100),
-        ratio: per.length ? Math.round(median(per) * 100) / 100 : null,
-        essentialsCpuMsPerRequest: results.floor404?.cpu?.workerdCpuMsPerRequest ?? null,
-        essentialsRatio: least.length ? Math.round(median(least) * 100) / 100 : null,
-      };
-      notes.unshift(
-        `Middleware floor: our 404 ${floor.oursCpuMsPerRequest} ms CPU/req vs bare Hono's ${floor.honoCpuMsPerRequest}: ${floor.ratio}x (median of per-round ratios ${floor.roundRatios.join(", ")}; issue 27 asks <= 1.6x)` +
-          (floor.essentialsRatio != null ? `; bare Hono with only a request id, our eight headers and one log line: ${floor.essentialsCpuMsPerRequest} ms, ${floor.essentialsRatio}x, the least our 404 could cost.` : "."),
-      );
-    }
+    const { results, rows, floor, note: floorNote } = compareRounds(selected, rounds);
+    if (floorNote) notes.unshift(floorNote);
     for (const [id, why] of Object.entries(skipped)) notes.unshift(`SKIPPED ${id}: ${why}. Not measured; its budget is not checked.`);
     let coldStart = null;
     if (COLDSTART) {
@@ -640,43 +544,6 @@ async function main() {
   }
 }
 
-const median = (values) => {
-  if (!values.length) return null;
-  const v = [...values].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
-
-/** One scenario's rounds as one summary: medians of rates, latencies and CPU; sums of counts. */
-function mergeRounds(list) {
-  if (list.length === 1) return list[0];
-  const sum = (f) => list.reduce((a, x) => a + (f(x) ?? 0), 0);
-  const med = (f) => median(list.map(f).filter((v) => v != null));
-  const tally = { ...list[0].tally };
-  for (const k of ["starved", "missingSuccessor", "known", "unknown"]) tally[k] = sum((x) => x.tally[k]);
-  if (tally.poolMin != null) tally.poolMin = Math.min(...list.map((x) => x.tally.poolMin));
-  tally.samples = list.flatMap((x) => x.tally.samples).slice(0, 10);
-  const cpu = list[0].cpu
-    ? {
-        workerdCpuMsPerRequest: med((x) => x.cpu?.workerdCpuMsPerRequest),
-        foreign: { machineShare: Math.max(...list.map((x) => x.cpu?.foreign?.machineShare ?? 0)) },
-      }
-    : null;
-  return {
-    rounds: list,
-    rps: med((x) => x.rps),
-    elapsed: sum((x) => x.elapsed),
-    requests: { total: sum((x) => x.requests.total) },
-    latency: { p50: med((x) => x.latency.p50), p99: med((x) => x.latency.p99) },
-    non2xx: sum((x) => x.non2xx),
-    errors: sum((x) => x.errors),
-    timeouts: sum((x) => x.timeouts),
-    workerErrorLogs: sum((x) => x.workerErrorLogs),
-    mailsReceived: list[0].mailsReceived === undefined ? undefined : sum((x) => x.mailsReceived),
-    knownRequestsIncludingWarmup: list[0].knownRequestsIncludingWarmup === undefined ? undefined : sum((x) => x.knownRequestsIncludingWarmup),
-    cpu,
-    tally,
-  };
-}
 
 const MODULE_RULES = [
   { type: "Text", test: /\.txt$/ },
