@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { codeFor, enrolledUser } from "../mfa/helpers";
-import { api, claimsOf } from "../support/api";
+import { api, claimsOf, type ApiOptions } from "../support/api";
+import { d1DelayingFirst } from "../support/faults";
 import { waitForEvent } from "../support/audit";
 import { installMailbox } from "../support/mailbox";
 import { acme, eachTestWithAcme, callback, dance, exchange, personAt, providerLogin, type Acme } from "./http-helpers";
@@ -35,6 +36,22 @@ describe("sign-up and sign-in with a provider", () => {
     const second = await providerLogin(p, { ...who, email: "changed@example.com" }, false);
     expect(second.status).toBe(200);
     expect(claimsOf(second.body.token.access).user_id).toBe(claimsOf(first.body.token.access).user_id);
+  });
+
+  it("two first sign-ins of one identity at once (two tabs) both sign in, to one new account", async () => {
+    for (let i = 0; i < 2; i++) {
+      // The first identity insert waits: the other tab runs while an account exists unlinked, if ever.
+      const DB = d1DelayingFirst(/insert into "identities"/i, 300);
+      const tab = { ...p, call: (path: string, o: ApiOptions = {}) => p.call(path, { ...o, bindings: { DB } }) };
+      const who = personAt(`tabs${i}`);
+      const landings = await Promise.all([dance(tab, who, { tc: true }), dance(tab, who, { tc: true })]);
+      expect(landings.map((l) => l.error)).toEqual([null, null]);
+      const answers = await Promise.all(landings.map((l) => exchange(p, l.code, l.verifier)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      const [a, b] = answers.map((a) => claimsOf(a.body.token.access).user_id);
+      expect(a).toBe(b);
+      expect(await env.DB.prepare("SELECT count(*) AS n FROM users WHERE lower(email) = lower(?)").bind(who.email).first("n")).toBe(1);
+    }
   });
 
   it("records user.registered, identity.linked and login.succeeded with method oidc and the provider", async () => {

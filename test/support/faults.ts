@@ -50,3 +50,46 @@ export function faultyKv(ops: ("get" | "put" | "delete")[], fault: Fault = "thro
     },
   });
 }
+
+/**
+ * The real D1 binding, except that the first query (or batch) whose SQL matches `sql` waits
+ * `ms` before it runs: a window in which another request runs, for tests of races.
+ */
+export function d1DelayingFirst(sql: RegExp, ms: number): D1Database {
+  const real = new WeakMap<object, { stmt: D1PreparedStatement; sql: string }>();
+  let armed = true;
+  const delayIf = (matches: boolean) => {
+    if (!matches || !armed) return Promise.resolve();
+    armed = false;
+    return new Promise((r) => setTimeout(r, ms));
+  };
+  const stmt = (target: D1PreparedStatement, text: string): D1PreparedStatement => {
+    const proxy: D1PreparedStatement = new Proxy(target, {
+      get(t, prop) {
+        if (prop === "bind") return (...v: unknown[]) => stmt(t.bind(...v), text);
+        const value = Reflect.get(t, prop, t);
+        if (["run", "all", "first", "raw"].includes(prop as string))
+          return async (...args: unknown[]) => (await delayIf(sql.test(text)), (value as (...a: unknown[]) => unknown).apply(t, args));
+        return typeof value === "function" ? value.bind(t) : value;
+      },
+    });
+    real.set(proxy, { stmt: target, sql: text });
+    return proxy;
+  };
+  const wrap = <T extends D1Database | D1DatabaseSession>(target: T): T =>
+    new Proxy(target, {
+      get(t, prop) {
+        if (prop === "prepare") return (q: string) => stmt(t.prepare(q), q);
+        if (prop === "batch")
+          return async (statements: D1PreparedStatement[]) => {
+            const unwrapped = statements.map((s) => real.get(s) ?? { stmt: s, sql: "" });
+            await delayIf(unwrapped.some((u) => sql.test(u.sql)));
+            return t.batch(unwrapped.map((u) => u.stmt));
+          };
+        if (prop === "withSession") return (c?: string) => wrap((t as D1Database).withSession(c));
+        const value = Reflect.get(t, prop, t);
+        return typeof value === "function" ? value.bind(t) : value;
+      },
+    });
+  return wrap(env.DB);
+}

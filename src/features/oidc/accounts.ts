@@ -5,7 +5,7 @@ import { oidcSettings } from "./config";
 import { invalidAppCode } from "./messages";
 import type { Identity } from "./schema";
 import { completeCallback, issueAppCode, redeemAppCode, type AppCodePurpose, type IdentityResult } from "./service";
-import { findIdentity, linkIdentity, touchIdentityLogin } from "./store";
+import { findIdentity, linkIdentity, linkNewAccount, touchIdentityLogin } from "./store";
 
 /**
  * The account side of provider sign-in (CONTRACT "Social and OIDC sign-in"): which user an
@@ -52,12 +52,19 @@ async function resolveSignIn(d: Deps, r: IdentityResult): Promise<Resolved | Acc
   // Any letter case, as at login. Never linked here: the user signs in another way and links.
   if (await findUserByEmail(d.db, r.email)) return linkedMeanwhile(d, r);
   if (!r.attempt.tc) return "terms_required";
-  const made = await createAccountWithoutPassword(d, { email: r.email, name: r.name, tc: true, method: "oidc", provider: r.provider });
+  // The account and its link commit together: the same identity's sign-up in another tab
+  // sees both or neither, never an account it must not link (link_required).
+  const link = { provider: r.provider, subject: r.sub, email: r.email };
+  const made = await createAccountWithoutPassword(d, { email: r.email, name: r.name, tc: true, method: "oidc", provider: r.provider }, (account) => linkNewAccount(d.db, account, link));
   // A registration of the same address won the race: still never linked automatically.
   if (made.kind === "exists") return linkedMeanwhile(d, r);
-  const { identity } = await linkIdentity(d.db, { userId: made.user.id, provider: r.provider, subject: r.sub, email: r.email });
-  if (identity.userId === made.user.id) d.securityEvent("identity.linked", { userId: made.user.id, detail: { provider: r.provider } });
-  return { purpose: "sign_in", userId: identity.userId };
+  const identity = await findIdentity(d.db, r.provider, r.sub);
+  if (identity?.userId === made.user.id) {
+    d.securityEvent("identity.linked", { userId: made.user.id, detail: { provider: r.provider } });
+    return { purpose: "sign_in", userId: made.user.id };
+  }
+  // Linked to another account in between (a link flow): that account is the identity's.
+  return identity ? signInAs(d, identity.userId) : "link_required";
 }
 
 async function signInAs(d: Deps, userId: number): Promise<Resolved | AccountRefusal> {

@@ -1,5 +1,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../../kernel/storage";
+import type { NewAccount } from "../sign-in";
+import { users } from "../users";
 import { identities, oidcAppCodes, oidcAttempts, type Identity, type OidcAppCode, type OidcAttempt } from "./schema";
 
 export type NewAttempt = typeof oidcAttempts.$inferInsert;
@@ -64,6 +66,28 @@ export async function linkIdentity(db: Db, link: { userId: number; provider: str
   const existing = await findIdentity(db, link.provider, link.subject);
   if (!existing) throw new Error("identity insert refused but none found");
   return { identity: existing, created: false };
+}
+
+/**
+ * The link of an account created in the same batch (`createAccountWithoutPassword`'s
+ * `alongside`): inserted only if that insert made the row, found by its address and random
+ * unusable password, so an existing account of the same address is never the one linked.
+ */
+export function linkNewAccount(db: Db, account: NewAccount, link: { provider: string; subject: string; email: string | null }) {
+  const made = db
+    .select({
+      // Drizzle's insert-select names every column, in the table's order.
+      id: sql<null>`null`.as("id"),
+      userId: users.id,
+      provider: sql<string>`${link.provider}`.as("provider"),
+      subject: sql<string>`${link.subject}`.as("subject"),
+      email: sql<string | null>`${link.email}`.as("email"),
+      createdAt: sql<number>`${Date.now()}`.as("created_at"),
+      lastLogin: sql<null>`null`.as("last_login"),
+    })
+    .from(users)
+    .where(and(eq(users.email, account.email), eq(users.password, account.password)));
+  return db.insert(identities).select(made).onConflictDoNothing();
 }
 
 export async function listIdentities(db: Db, userId: number): Promise<Identity[]> {

@@ -23,4 +23,5 @@ export type { SignInMethod, SignInResult } from "./service";
 export { requireRecentSignIn } from "./recent";
 export { assertNotLastWayIn, hasPassword, registerWayIn } from "./ways";
 export { createAccountWithoutPassword } from "./accounts";
+export type { NewAccount } from "./store";
 export { notifySecurityChange } from "./notices";
