@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { codeFor, enrolledUser } from "../mfa/helpers";
+import { PASSKEY_VARS, addPasskey } from "../passkeys/api-helpers";
 import { api, claimsOf, type ApiOptions } from "../support/api";
 import { d1DelayingFirst } from "../support/faults";
 import { waitForEvent } from "../support/audit";
@@ -93,6 +94,24 @@ describe("sign-up and sign-in with a provider", () => {
 
   it("gives an MFA user the mfa_token step after the provider; mfa/verify answers amr [fed, otp]", async () => {
     expect(claimsOf(await mfaAfterProvider()).amr).toEqual(["fed", "otp"]);
+  });
+
+  it("takes a passkey as the second step after the provider: amr [fed, hwk]", async () => {
+    const u = await enrolledUser();
+    const { auth, credential } = await addPasskey(u);
+    const who = personAt("mfa-hwk");
+    const linking = await dance(p, who, { link: { token: u.access } });
+    const linked = await p.call("/api/user/identities/", { token: u.access, body: { code: linking.code, code_verifier: linking.verifier } });
+    expect(linked.status, JSON.stringify(linked.body)).toBe(201);
+    const first = await providerLogin(p, who, false);
+    expect(first.body).toMatchObject({ mfa_required: true });
+    const mfa_token = first.body.mfa_token;
+    const options = await p.call("/api/user/mfa/passkey/options/", { body: { mfa_token }, vars: PASSKEY_VARS });
+    expect(options.status, JSON.stringify(options.body)).toBe(200);
+    const answer = await auth.get(options.body.options, credential, { flags: { uv: false }, userHandle: null });
+    const res = await p.call("/api/user/mfa/verify/", { body: { mfa_token, credential: answer }, vars: PASSKEY_VARS });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(claimsOf(res.body.token.access)).toMatchObject({ user_id: u.userId, amr: ["fed", "hwk"] });
   });
 });
 
