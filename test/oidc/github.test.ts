@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { api, claimsOf } from "../support/api";
 import { completeCallback, startAttempt } from "../../src/features/oidc/service";
 import { createFakeGithub, type FakeGithubUser } from "../support/fake-oidc";
 import { routeFetch } from "../support/fake-oidc-fetch";
@@ -92,5 +93,43 @@ describe("the GitHub preset", () => {
       octo,
     );
     expect(result).toMatchObject({ kind: "identity", sub: "583231" });
+  });
+});
+
+describe("the GitHub preset through the routes", () => {
+  it("signs up at start, callback and token as a front end does: amr [fed], the primary verified address, then the same account again", async () => {
+    const id = crypto.randomUUID().slice(0, 8);
+    const fake = createFakeGithub({ webUrl: `https://gh-${id}.test`, apiUrl: `https://api.gh-${id}.test` });
+    route = routeFetch(fake);
+    const vars = {
+      OIDC_PROVIDERS: "github",
+      OIDC_GITHUB_CLIENT_ID: fake.clientId,
+      OIDC_GITHUB_CLIENT_SECRET: fake.clientSecret,
+      OIDC_GITHUB_WEB_URL: `https://gh-${id}.test/`,
+      OIDC_GITHUB_API_URL: `https://api.gh-${id}.test`,
+      PUBLIC_URL: "https://auth.test",
+      SOCIAL_REDIRECT_URLS: APP_REDIRECT,
+    };
+    const person: FakeGithubUser = { ...octo, id: Number.parseInt(id, 16), emails: [{ email: `octo.${id}@example.com`, primary: true, verified: true }] };
+    const signIn = async (tc?: boolean) => {
+      const { verifier, challenge } = await frontEndPkce();
+      const start = await api("/api/auth/oidc/github/start/", { vars, body: { redirect_uri: APP_REDIRECT, code_challenge: challenge, ...(tc ? { tc } : {}) } });
+      expect(start.status, JSON.stringify(start.body)).toBe(200);
+      const params = await fake.authorize(start.body.authorize_url, person);
+      const back = await api(`/api/auth/oidc/github/callback?${params}`, { vars });
+      expect(back.status).toBe(303);
+      const code = new URL(back.headers.get("location")!).searchParams.get("code");
+      expect(code).toBeTruthy();
+      return api("/api/auth/oidc/token/", { vars, body: { code, code_verifier: verifier } });
+    };
+    const first = await signIn(true);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(claimsOf(first.body.token.access).amr).toEqual(["fed"]);
+    const profile = await api("/api/user/profile/", { token: first.body.token.access });
+    expect(profile.body).toMatchObject({ email: `octo.${id}@example.com`, name: "The Octocat" });
+    const identities = await api("/api/user/identities/", { vars, token: first.body.token.access });
+    expect(identities.body.results).toEqual([expect.objectContaining({ provider: "github", email: `octo.${id}@example.com` })]);
+    const again = await signIn();
+    expect(claimsOf(again.body.token.access).user_id).toBe(claimsOf(first.body.token.access).user_id);
   });
 });
