@@ -2,7 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { claimsOf, registerUser } from "../support/api";
 import { registerAdmin, waitForEvent } from "../support/audit";
+import { d1DelayingFirst } from "../support/faults";
 import { installMailbox } from "../support/mailbox";
+import { addPasskey, pk } from "../passkeys/api-helpers";
 import { eachTestWithAcme, dance, personAt, providerLogin, type Acme } from "./http-helpers";
 import { APP_REDIRECT, frontEndPkce } from "./helpers";
 
@@ -84,6 +86,26 @@ describe("listing and unlinking", () => {
     expect(del.status).toBe(400);
     expect(del.body).toEqual({ errors: { non_field_errors: ["You cannot remove your last way to sign in."] } });
     expect((await p.call("/api/user/identities/", { token })).body.results).toHaveLength(1);
+  });
+
+  it("an identity and a passkey, the account's only ways, removed at once: one goes, the other is refused, one way stays", async () => {
+    for (let i = 0; i < 3; i++) {
+      const who = personAt(`both${i}`);
+      const login = await providerLogin(p, who);
+      const token = login.body.token.access;
+      await addPasskey({ email: who.email!, password: "", access: token });
+      const [identity] = (await p.call("/api/user/identities/", { token })).body.results;
+      const [passkey] = (await pk("/api/user/passkeys/", { token })).body.results;
+      // The first DELETE waits 300 ms: the other removal checks the ways in meanwhile.
+      const DB = d1DelayingFirst(/^delete from "(identities|passkeys)"/i, 300);
+      const [unlink, remove] = await Promise.all([
+        p.call(`/api/user/identities/${identity.id}/`, { method: "DELETE", token, bindings: { DB } }),
+        pk(`/api/user/passkeys/${passkey.id}/`, { method: "DELETE", token, bindings: { DB } }),
+      ]);
+      expect([unlink.status, remove.status].sort()).toEqual([204, 400]);
+      const left = (await p.call("/api/user/identities/", { token })).body.results.length + (await pk("/api/user/passkeys/", { token })).body.results.length;
+      expect(left).toBe(1);
+    }
   });
 
   it("answers 404 for another user's identity or an unknown id, and leaves it", async () => {

@@ -6,7 +6,7 @@ import { oidcCallbackRoutes } from "./callback";
 import { deleteExpiredOidcCeremonies } from "./cleanup";
 import { oidcSettings } from "./config";
 import { oidcRoutes } from "./routes";
-import { countIdentities } from "./store";
+import { identityCountSql } from "./store";
 
 /**
  * Sign-in with an identity provider: generic OIDC by discovery and the GitHub preset
@@ -40,7 +40,7 @@ declare module "../../kernel/config" {
   interface Config extends z.infer<z.ZodObject<typeof config>> {}
 }
 
-registerWayIn({ name: "identities", count: (d, userId) => countIdentities(d.db, userId) });
+registerWayIn({ name: "identities", rows: identityCountSql });
 
 export const oidcCapability = {
   name: "oidc",

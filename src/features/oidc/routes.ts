@@ -6,7 +6,7 @@ import { validationHook } from "../../kernel/http/validation";
 import { MSG } from "../../kernel/messages";
 import { requireAdmin } from "../admin";
 import { requireAccessToken } from "../sessions";
-import { assertNotLastWayIn, requireRecentSignIn } from "../sign-in";
+import { keepsAWayIn, lastWayIn, requireRecentSignIn } from "../sign-in";
 import { findUserById } from "../users";
 import { identityJson, linkWithAppCode, signInWithAppCode } from "./accounts";
 import { oidcSettings } from "./config";
@@ -142,11 +142,14 @@ export const oidcRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       const d = c.get("deps");
       const { user, claims } = c.get("auth");
       const id = idOf(c.req.valid("param").id);
-      const mine = id === null ? undefined : await findUserIdentity(d.db, user.id, id);
-      if (!mine) throw notFound();
-      await assertNotLastWayIn(d, user.id, 1);
-      if (!(await unlinkIdentity(d.db, user.id, mine.id))) throw notFound();
-      d.securityEvent("identity.unlinked", { userId: user.id, sessionId: claims.sid, detail: { provider: mine.provider } });
+      // The DELETE itself counts the ways left: no concurrent removal can take the other one.
+      const removed = id === null ? undefined : await unlinkIdentity(d.db, user.id, id, await keepsAWayIn(d, user.id));
+      if (!removed) {
+        // Still there: the guard refused it, the last way in. Gone or never the user's: 404.
+        if (id !== null && (await findUserIdentity(d.db, user.id, id))) throw lastWayIn();
+        throw notFound();
+      }
+      d.securityEvent("identity.unlinked", { userId: user.id, sessionId: claims.sid, detail: { provider: removed.provider } });
       return c.body(null, 204);
     },
   )

@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../kernel/storage";
 import type { NewAccount } from "../sign-in";
 import { users } from "../users";
@@ -94,16 +94,17 @@ export async function listIdentities(db: Db, userId: number): Promise<Identity[]
   return db.select().from(identities).where(eq(identities.userId, userId)).orderBy(identities.id);
 }
 
-export async function countIdentities(db: Db, userId: number): Promise<number> {
-  const rows = await db.select({ n: sql<number>`count(*)` }).from(identities).where(eq(identities.userId, userId));
-  return rows[0]?.n ?? 0;
-}
+/** The user's identities counted in SQL, for the "last way in" condition a removal carries. */
+export const identityCountSql = (userId: number): SQL => sql`(select count(*) from ${identities} where ${identities.userId} = ${userId})`;
 
-/** Removes one of the user's identities; false when the user has no identity of that id. */
-export async function unlinkIdentity(db: Db, userId: number, id: number): Promise<Identity | undefined> {
+/**
+ * Removes one of the user's identities; undefined when the user has no identity of that id,
+ * or when `guard` (sign-in's keepsAWayIn: the user keeps a way in) does not hold as it runs.
+ */
+export async function unlinkIdentity(db: Db, userId: number, id: number, guard?: SQL): Promise<Identity | undefined> {
   const rows = await db
     .delete(identities)
-    .where(and(eq(identities.id, id), eq(identities.userId, userId)))
+    .where(and(eq(identities.id, id), eq(identities.userId, userId), guard))
     .returning();
   return rows[0];
 }

@@ -9,7 +9,7 @@ import { registerWayIn } from "../sign-in";
 import { getPasskeyConfig } from "./config";
 import { passkeyFactor } from "./factor";
 import { passkeyRoutes } from "./routes";
-import { countPasskeys, deleteExpiredCeremonies } from "./store";
+import { deleteExpiredCeremonies, passkeyCountSql } from "./store";
 
 /**
  * Passkeys (CONTRACT "v3, part 2", Passkeys; docs/passkeys.md): registration, discoverable
@@ -44,7 +44,7 @@ const deleteExpired = (env: Env) =>
   }));
 
 registerSecondFactor(passkeyFactor);
-registerWayIn({ name: "passkeys", count: (d, userId) => countPasskeys(d.db, userId) });
+registerWayIn({ name: "passkeys", rows: passkeyCountSql });
 
 export const passkeysCapability = {
   name: "passkeys",

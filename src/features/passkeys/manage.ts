@@ -1,11 +1,11 @@
 import type { Deps } from "../../kernel/deps";
 import { openChallenge } from "../mfa";
-import { assertNotLastWayIn, loginAnswerBody, notifySecurityChange, requireRecentSignIn, signIn } from "../sign-in";
+import { keepsAWayIn, lastWayIn, loginAnswerBody, notifySecurityChange, requireRecentSignIn, signIn } from "../sign-in";
 import { findUserById } from "../users";
 import type { PasskeyConfig } from "./config";
 import { notFound, notVerified, signInFailed } from "./messages";
 import { beginRegistration, beginSecondStep, beginSignIn, finishRegistration, finishSignIn, passkeyView } from "./service";
-import { countPasskeys, deletePasskey, findPasskey, listPasskeys, renamePasskey } from "./store";
+import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from "./store";
 
 /** The bearer (sessions' Authenticated, as c.get("auth") holds it). */
 type Authenticated = Parameters<typeof requireRecentSignIn>[1];
@@ -42,22 +42,14 @@ export async function rename(d: Deps, userId: number, id: number, name: string) 
 }
 
 /**
- * The user removes one of their passkeys, never their last way in. When the passkeys are
- * their only ways, the DELETE keeps at least one, so two concurrent deletes cannot both pass.
+ * The user removes one of their passkeys, never their last way in: the DELETE itself counts
+ * the ways left, so no concurrent removal (a passkey, an identity) can take the other one.
  */
 export async function remove(d: Deps, auth: Authenticated, id: number) {
   const userId = auth.user.id;
-  const [passkey, count] = await Promise.all([findPasskey(d.db, userId, id), countPasskeys(d.db, userId)]);
-  if (!passkey) throw notFound();
-  await assertNotLastWayIn(d, userId, 1);
-  // Whether removing every passkey would leave no way in (then the DELETE itself keeps one).
-  const passkeysOnly = await assertNotLastWayIn(d, userId, count).then(
-    () => false,
-    () => true,
-  );
-  if (!(await deletePasskey(d.db, userId, id, passkeysOnly ? 1 : 0))) {
-    // A concurrent delete took the user's other passkey (this one is the last way now), or this one.
-    if (await findPasskey(d.db, userId, id)) await assertNotLastWayIn(d, userId, 1);
+  if (!(await deletePasskey(d.db, userId, id, await keepsAWayIn(d, userId)))) {
+    // Still there: the guard refused it, the last way in. Gone or never the user's: 404.
+    if (await findPasskey(d.db, userId, id)) throw lastWayIn();
     throw notFound();
   }
   d.securityEvent("passkey.removed", { userId, sessionId: auth.claims.sid, detail: { id } });

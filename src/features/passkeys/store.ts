@@ -1,4 +1,4 @@
-import { and, asc, count, eq, lt, sql } from "drizzle-orm";
+import { and, asc, count, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../kernel/storage";
 import { users } from "../users";
 import { passkeys, webauthnCeremonies, webauthnUserHandles, type CeremonyPurpose, type Passkey } from "./schema";
@@ -98,17 +98,17 @@ export async function findPasskey(db: Db, userId: number, id: number): Promise<P
   return db.select().from(passkeys).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId))).get();
 }
 
+/** The user's passkeys counted in SQL, for the "last way in" condition a removal carries. */
+export const passkeyCountSql = (userId: number): SQL => sql`(select count(*) from ${passkeys} where ${passkeys.userId} = ${userId})`;
+
 /**
- * Removes one of the user's passkeys; false when it is not theirs or not there, or when the
- * user would keep `keep` passkeys or fewer. The caller checks the "last way in" rule against
- * the other ways; `keep` closes the race of two deletes of a user's last two passkeys (the
- * count is read by the DELETE itself).
+ * Removes one of the user's passkeys; false when it is not theirs or not there, or when
+ * `guard` (sign-in's keepsAWayIn: the user keeps a way in) does not hold as the DELETE runs.
  */
-export async function deletePasskey(db: Db, userId: number, id: number, keep = 0): Promise<boolean> {
-  const remaining = sql`(select count(*) from ${passkeys} where ${passkeys.userId} = ${userId}) > ${keep}`;
+export async function deletePasskey(db: Db, userId: number, id: number, guard?: SQL): Promise<boolean> {
   const rows = await db
     .delete(passkeys)
-    .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId), keep > 0 ? remaining : undefined))
+    .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId), guard))
     .returning({ id: passkeys.id });
   return rows.length === 1;
 }

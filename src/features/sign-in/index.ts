@@ -21,7 +21,8 @@ export const signInCapability = { name: "sign-in", config: { shape: config }, on
 export { signIn, loginAnswerBody } from "./service";
 export type { SignInMethod, SignInResult } from "./service";
 export { requireRecentSignIn } from "./recent";
-export { assertNotLastWayIn, hasPassword, registerWayIn } from "./ways";
+export { hasPassword, keepsAWayIn, registerWayIn } from "./ways";
+export { lastWayIn } from "./messages";
 export { createAccountWithoutPassword } from "./accounts";
 export type { NewAccount } from "./store";
 export { notifySecurityChange } from "./notices";

@@ -1,18 +1,19 @@
+import { sql, type SQL } from "drizzle-orm";
 import type { Deps } from "../../kernel/deps";
 import { isSupportedHash } from "../passwords";
 import { findUserById, type User } from "../users";
-import { lastWayIn } from "./messages";
 
 /** Whether the account holds a hash the worker can verify (the profile's has_password). */
 export function hasPassword(user: Pick<User, "password">): boolean {
   return isSupportedHash(user.password);
 }
 
-/** A way to sign in that a capability offers (identities, passkeys, the e-mail address): how many a user has. */
-interface WayIn {
-  name: string;
-  count(d: Deps, userId: number): Promise<number>;
-}
+/**
+ * A way to sign in that a capability offers, and how many a user has: as SQL for ways kept as
+ * rows (identities, passkeys), read by a removal's DELETE itself; or counted now for the
+ * others (the e-mail address while passwordless is on).
+ */
+type WayIn = { name: string } & ({ rows(userId: number): SQL } | { count(d: Deps, userId: number): Promise<number> });
 
 const ways: WayIn[] = [];
 
@@ -23,11 +24,14 @@ export function registerWayIn(way: WayIn): void {
 }
 
 /**
- * Refuses a removal that would leave the user no way to sign in. The password counts when
- * it can be checked; the others are counted by their capabilities, all read at once.
+ * The condition a removal's DELETE carries: the user keeps a way in after it, counted by the
+ * DELETE itself (its own row still counts, hence > 1), so two removals at once, of a passkey
+ * and an identity or two of either, cannot both take the last two. Ways that are not rows (the
+ * password, the address under passwordless) are counted here: no removal route takes them.
  */
-export async function assertNotLastWayIn(d: Deps, userId: number, removing = 1): Promise<void> {
-  const [user, ...counts] = await Promise.all([findUserById(d.db, userId), ...ways.map((w) => w.count(d, userId))]);
-  const total = (user && hasPassword(user) ? 1 : 0) + counts.reduce((a, b) => a + b, 0);
-  if (total - removing < 1) throw lastWayIn();
+export async function keepsAWayIn(d: Deps, userId: number): Promise<SQL> {
+  const [user, ...counts] = await Promise.all([findUserById(d.db, userId), ...ways.map((w) => ("count" in w ? w.count(d, userId) : 0))]);
+  const fixed = (user && hasPassword(user) ? 1 : 0) + counts.reduce((a, b) => a + b, 0);
+  const rows = ways.flatMap((w) => ("rows" in w ? [w.rows(userId)] : []));
+  return sql`(${sql.join([sql`${fixed}`, ...rows], sql` + `)}) > 1`;
 }
