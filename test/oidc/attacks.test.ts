@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, claimsOf, registerUser } from "../support/api";
+import { waitForEvent } from "../support/audit";
 import { installMailbox } from "../support/mailbox";
 import { acme, eachTestWithAcme, callback, dance, exchange, personAt, providerLogin, type Acme } from "./http-helpers";
 
@@ -74,6 +75,9 @@ describe("accounts are never taken over by e-mail", () => {
     expect(landing.error).toBe("link_required");
     expect(await identityCount(attacker.sub)).toBe(0);
     expect(await userCount(victim.email)).toBe(1);
+    // The victim's audit log shows a provider tried the address.
+    const [failed] = await waitForEvent(claimsOf(victim.access).user_id as number, "login.failed");
+    expect(JSON.parse(failed!.detail)).toEqual({ method: "oidc", provider: "acme", reason: "link_required" });
   });
 
   for (const verified of [false, "false", undefined]) {

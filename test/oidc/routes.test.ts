@@ -209,10 +209,12 @@ describe("callback", () => {
 
   it("answers account_disabled for a linked identity of an inactive user", async () => {
     const who = personAt("off");
-    await providerLogin(p, who);
+    const login = await providerLogin(p, who);
     await env.DB.prepare("UPDATE users SET is_active = 0 WHERE lower(email) = lower(?)").bind(who.email).run();
     const landing = await dance(p, who);
     expect(landing.error).toBe("account_disabled");
+    const [failed] = await waitForEvent(claimsOf(login.body.token.access).user_id as number, "login.failed");
+    expect(JSON.parse(failed!.detail)).toEqual({ method: "oidc", provider: "acme", reason: "inactive" });
   });
 });
 

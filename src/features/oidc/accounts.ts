@@ -47,39 +47,49 @@ type Resolved = { purpose: AppCodePurpose; userId: number };
 
 async function resolveSignIn(d: Deps, r: IdentityResult): Promise<Resolved | AccountRefusal> {
   const linked = await findIdentity(d.db, r.provider, r.sub);
-  if (linked) return signInAs(d, linked.userId);
+  if (linked) return signInAs(d, r, linked.userId);
   if (!r.emailVerified || !r.email || !LOOKS_LIKE_EMAIL.test(r.email)) return "email_not_verified";
   // Any letter case, as at login. Never linked here: the user signs in another way and links.
-  if (await findUserByEmail(d.db, r.email)) return linkedMeanwhile(d, r);
+  const holder = await findUserByEmail(d.db, r.email);
+  if (holder) return linkedMeanwhile(d, r, holder.id);
   if (!r.attempt.tc) return "terms_required";
   // The account and its link commit together: the same identity's sign-up in another tab
   // sees both or neither, never an account it must not link (link_required).
   const link = { provider: r.provider, subject: r.sub, email: r.email };
   const made = await createAccountWithoutPassword(d, { email: r.email, name: r.name, tc: true, method: "oidc", provider: r.provider }, (account) => linkNewAccount(d.db, account, link));
   // A registration of the same address won the race: still never linked automatically.
-  if (made.kind === "exists") return linkedMeanwhile(d, r);
+  if (made.kind === "exists") return linkedMeanwhile(d, r, made.user.id);
   const identity = await findIdentity(d.db, r.provider, r.sub);
   if (identity?.userId === made.user.id) {
     d.securityEvent("identity.linked", { userId: made.user.id, detail: { provider: r.provider } });
     return { purpose: "sign_in", userId: made.user.id };
   }
   // Linked to another account in between (a link flow): that account is the identity's.
-  return identity ? signInAs(d, identity.userId) : "link_required";
+  return identity ? signInAs(d, r, identity.userId) : "link_required";
 }
 
-async function signInAs(d: Deps, userId: number): Promise<Resolved | AccountRefusal> {
+async function signInAs(d: Deps, r: IdentityResult, userId: number): Promise<Resolved | AccountRefusal> {
   const user = await findUserById(d.db, userId);
-  return user?.isActive ? { purpose: "sign_in", userId: user.id } : "account_disabled";
+  if (user?.isActive) return { purpose: "sign_in", userId: user.id };
+  if (user) refusedFor(d, r, user.id, "inactive");
+  return "account_disabled";
 }
 
 /**
- * The address is taken. Only if this very identity was linked since the first look (the same
- * person's sign-up in another tab won the race) does it sign in; otherwise link_required.
+ * The address is taken (by `holderId`). Only if this very identity was linked since the first
+ * look (the same person's sign-up in another tab won the race) does it sign in; otherwise
+ * link_required, and the account's audit log shows that a provider tried its address.
  */
-async function linkedMeanwhile(d: Deps, r: IdentityResult): Promise<Resolved | AccountRefusal> {
+async function linkedMeanwhile(d: Deps, r: IdentityResult, holderId: number): Promise<Resolved | AccountRefusal> {
   const linked = await findIdentity(d.db, r.provider, r.sub);
-  return linked ? signInAs(d, linked.userId) : "link_required";
+  if (linked) return signInAs(d, r, linked.userId);
+  refusedFor(d, r, holderId, "link_required");
+  return "link_required";
 }
+
+/** A provider sign-in refused for a known account: its login.failed, as a password login's. */
+const refusedFor = (d: Deps, r: IdentityResult, userId: number, reason: "inactive" | "link_required") =>
+  d.securityEvent("login.failed", { userId, detail: { method: "oidc", provider: r.provider, reason } });
 
 async function resolveLink(d: Deps, r: IdentityResult): Promise<Resolved | AccountRefusal> {
   const linked = await findIdentity(d.db, r.provider, r.sub);
