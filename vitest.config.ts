@@ -61,8 +61,9 @@ export default defineConfig(async () => {
       hookTimeout: 30_000,
       // Two per core: a test spends much of its time waiting (a mail sent after the answer, a
       // provider that hangs, a rate-limit window), and another file's test fills that wait. On
-      // 2 cores: 64 s with 2 workers, 56-58 with 3, 50-53 with 4, 61 with 6.
-      maxWorkers: Math.max(2, (typeof navigator === "undefined" ? 1 : navigator.hardwareConcurrency) * 2),
+      // 2 cores: 64 s with 2 workers, 56-58 with 3, 50-53 with 4, 61 with 6. At most 8: each
+      // worker holds its own copy of the app and its storage state.
+      maxWorkers: Math.min(8, Math.max(2, (typeof navigator === "undefined" ? 1 : navigator.hardwareConcurrency) * 2)),
       // Starting workerd and transforming src/ again for every file cost ~2 s a file, most of the
       // suite's time: the other files share their workers (and so D1, KV and module state), and
       // are written for it (unique e-mails, counts scoped to their own rows).
