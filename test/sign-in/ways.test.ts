@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { createAccountWithoutPassword, hasPassword, keepsAWayIn, registerWayIn } from "../../src/features/sign-in";
+import { findUserById } from "../../src/features/users";
 import type { Deps } from "../../src/kernel/deps";
 import { registerUser, uniqueEmail } from "../support/api";
 import { testDeps, userByEmail } from "./helpers";
@@ -16,7 +17,8 @@ try {
 
 /** Whether removing one of the user's ways would leave one: the condition a removal's DELETE carries, evaluated alone. */
 async function keeps(d: Deps, userId: number): Promise<boolean> {
-  const row = await d.db.get<{ ok: number }>(sql`select ${await keepsAWayIn(d, userId)} as ok`);
+  const user = (await findUserById(d.db, userId))!;
+  const row = await d.db.get<{ ok: number }>(sql`select ${await keepsAWayIn(d, user)} as ok`);
   return row.ok === 1;
 }
 

@@ -143,7 +143,7 @@ export const oidcRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       const { user, claims } = c.get("auth");
       const id = idOf(c.req.valid("param").id);
       // The DELETE itself counts the ways left: no concurrent removal can take the other one.
-      const removed = id === null ? undefined : await unlinkIdentity(d.db, user.id, id, await keepsAWayIn(d, user.id));
+      const removed = id === null ? undefined : await unlinkIdentity(d.db, user.id, id, await keepsAWayIn(d, user));
       if (!removed) {
         // Still there: the guard refused it, the last way in. Gone or never the user's: 404.
         if (id !== null && (await findUserIdentity(d.db, user.id, id))) throw lastWayIn();

@@ -47,7 +47,7 @@ export async function rename(d: Deps, userId: number, id: number, name: string) 
  */
 export async function remove(d: Deps, auth: Authenticated, id: number) {
   const userId = auth.user.id;
-  if (!(await deletePasskey(d.db, userId, id, await keepsAWayIn(d, userId)))) {
+  if (!(await deletePasskey(d.db, userId, id, await keepsAWayIn(d, auth.user)))) {
     // Still there: the guard refused it, the last way in. Gone or never the user's: 404.
     if (await findPasskey(d.db, userId, id)) throw lastWayIn();
     throw notFound();

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Deps } from "../../kernel/deps";
 import { isSupportedHash } from "../passwords";
-import { findUserById, type User } from "../users";
+import type { User } from "../users";
 
 /** Whether the account holds a hash the worker can verify (the profile's has_password). */
 export function hasPassword(user: Pick<User, "password">): boolean {
@@ -27,11 +27,12 @@ export function registerWayIn(way: WayIn): void {
  * The condition a removal's DELETE carries: the user keeps a way in after it, counted by the
  * DELETE itself (its own row still counts, hence > 1), so two removals at once, of a passkey
  * and an identity or two of either, cannot both take the last two. Ways that are not rows (the
- * password, the address under passwordless) are counted here: no removal route takes them.
+ * password, the address under passwordless) are counted here, the password from the row the
+ * caller already holds (the authenticated user): no removal route takes them.
  */
-export async function keepsAWayIn(d: Deps, userId: number): Promise<SQL> {
-  const [user, ...counts] = await Promise.all([findUserById(d.db, userId), ...ways.map((w) => ("count" in w ? w.count(d, userId) : 0))]);
-  const fixed = (user && hasPassword(user) ? 1 : 0) + counts.reduce((a, b) => a + b, 0);
-  const rows = ways.flatMap((w) => ("rows" in w ? [w.rows(userId)] : []));
+export async function keepsAWayIn(d: Deps, user: Pick<User, "id" | "password">): Promise<SQL> {
+  const counts = await Promise.all(ways.map((w) => ("count" in w ? w.count(d, user.id) : 0)));
+  const fixed = (hasPassword(user) ? 1 : 0) + counts.reduce((a, b) => a + b, 0);
+  const rows = ways.flatMap((w) => ("rows" in w ? [w.rows(user.id)] : []));
   return sql`(${sql.join([sql`${fixed}`, ...rows], sql` + `)}) > 1`;
 }
