@@ -17,12 +17,13 @@ const CONSTANT: [string, string][] = [
  * pages, public keys) replaces these.
  */
 export function prepareHeaders(c: Context<AppEnv>, requestId: string, extra: readonly [string, string][]) {
-  c.header("Cache-Control", "no-store");
-  c.header("Content-Security-Policy", API_CSP);
+  for (const [name, value] of EVERY_ANSWER) c.header(name, value);
   c.header("X-Request-Id", requestId);
-  for (const [name, value] of CONSTANT) c.header(name, value);
   for (const [name, value] of extra) c.header(name, value);
 }
+
+/** Every answer's headers besides its request id and CORS (bench/floor-worker.mjs carries the same). */
+export const EVERY_ANSWER: readonly [string, string][] = [["Cache-Control", "no-store"], ["Content-Security-Policy", API_CSP], ...CONSTANT];
 
 /**
  * What the Response constructor could not be handed: the charset the contract names (Hono's
